@@ -1,0 +1,5 @@
+"""``python -m newsreader``: the same entry point as the console script."""
+
+from newsreader.cli import main
+
+raise SystemExit(main())

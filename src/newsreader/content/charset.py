@@ -1,0 +1,90 @@
+"""Bytes to text without mojibake.
+
+Servers and pages lie about their charset often enough that a declaration is only a
+hint. The order: a byte-order mark wins; then bytes that are valid UTF-8 are UTF-8
+(a Latin-1 page that happens to be valid UTF-8 is vanishingly rare, while a UTF-8 page
+labelled ``iso-8859-1`` is common); then the HTTP header, ``<meta charset>`` or the
+XML declaration; then statistical sniffing (charset-normalizer).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from newsreader.errors import ParseError
+
+__all__ = ["decode", "looks_binary"]
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:+-]+)""")
+# WHATWG: browsers read these labels as windows-1252, and so do pages written for them.
+_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252",
+            "us-ascii": "cp1252", "iso8859-1": "cp1252", "x-sjis": "shift_jis"}
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
+
+
+def _codec(label: str | bytes | None) -> str | None:
+    """The Python codec for a declared label, or None if Python does not know it."""
+    if not label:
+        return None
+    name = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
+    name = name.strip().strip("\"'").lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _declared_in_document(head: bytes) -> str | None:
+    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    return _codec(match.group(1)) if match else None
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for images, archives and other bytes that no page or feed is made of."""
+    head = body[:8192]
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(head.count(byte) for byte in _CONTROL_BYTES)
+    return controls > max(8, len(head) // 50)
+
+
+def decode(body: bytes, declared: str | None = None) -> str:
+    """Decode a page or feed. ``declared`` is the HTTP header's charset, if any.
+
+    Raises :class:`ParseError` for bytes that are clearly not text.
+    """
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(codec, errors="replace")
+    if looks_binary(body):
+        raise ParseError("binary data, not a page or feed")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for codec in (_codec(declared), _declared_in_document(body[:4096])):
+        if codec and codec not in ("utf-8", "utf-16", "utf-32"):
+            try:
+                return body.decode(codec)
+            except UnicodeDecodeError:
+                continue
+    from charset_normalizer import from_bytes  # only paid for on undeclared legacy pages
+
+    best = from_bytes(body[:65536]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace")
+    return body.decode("cp1252", errors="replace")

@@ -1,0 +1,252 @@
+"""RSS 0.9x/1.0/2.0, Atom and JSON Feed documents to a :class:`Feed`.
+
+XML feeds are parsed by fastfeedparser: lxml underneath, with a recovering parser for
+broken feeds, no entity resolution, and about 0.6 ms for a 50-item feed where
+feedparser takes 27 ms (see ``bench/README.md``). Before it sees the bytes, the text is
+decoded by our own charset rules, the DOCTYPE's internal subset (where entity bombs
+live) is removed, and HTML named entities that XML does not know (``&eacute;``, common
+in hand-made feeds) become characters.
+
+JSON Feed 1.0 and 1.1 are read here, by the spec (https://jsonfeed.org/version/1.1).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from newsreader.content.charset import decode
+from newsreader.content.dates import parse_date
+from newsreader.content.sanitize import clean_line, clean_text, safe_url, strip_tags
+from newsreader.errors import ParseError
+from newsreader.models import Feed, FeedItem
+
+__all__ = ["parse_feed", "parse_json_feed", "parse_xml_feed", "SUMMARY_LIMIT"]
+
+SUMMARY_LIMIT = 2000
+"""Characters of plain-text summary kept per entry; the full HTML goes to ``content_html``."""
+
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.S | re.I)
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*>", re.I)
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_CHANNEL_LANGUAGE = re.compile(r"<(?:\w+:)?language>\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\s*<", re.I)
+_ROOT_LANGUAGE = re.compile(r"<(?:\w+:)?(?:feed|rss|rdf:RDF)\b[^>]*\bxml:lang=[\"']([A-Za-z-]+)", re.I)
+_TTL = re.compile(r"<ttl>\s*(\d{1,6})\s*</ttl>", re.I)
+
+
+def _html_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _XML_ENTITIES:
+        return match.group(0)
+    char = html.unescape(f"&{name};")
+    if char.startswith("&"):  # not an HTML entity either: leave it to the parser
+        return match.group(0)
+    return {"<": "&lt;", "&": "&amp;", ">": "&gt;"}.get(char, char)
+
+
+def _prepare_xml(text: str) -> bytes:
+    """Make feed text safe and parseable: no entity declarations, UTF-8 bytes."""
+    text = _XML_DECLARATION.sub("", text, count=1)
+    text = _DOCTYPE_SUBSET.sub("", text, count=1)
+    text = _DOCTYPE.sub("", text, count=1)
+    text = _NAMED_ENTITY.sub(_html_entity, text)
+    return clean_text(text).encode("utf-8")
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+
+
+def _summary(value: str | None) -> str | None:
+    text = strip_tags(value)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r"\s*\n\s*", "\n", text).strip()
+    if len(text) > SUMMARY_LIMIT:
+        text = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return text or None
+
+
+def _title(value: str | None) -> str | None:
+    return clean_line(strip_tags(value))
+
+
+def _first_text(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _entry_author(entry: dict[str, Any]) -> str | None:
+    names = []
+    for author in entry.get("authors") or []:
+        name = author.get("name") if isinstance(author, dict) else author
+        if isinstance(name, str) and (line := clean_line(strip_tags(name))) and line not in names:
+            names.append(line)
+    if not names and isinstance(entry.get("author"), str):
+        line = clean_line(strip_tags(entry["author"]))
+        names = [line] if line else []
+    return ", ".join(names[:10]) or None
+
+
+def _entry_content(entry: dict[str, Any]) -> str | None:
+    for content in entry.get("content") or []:
+        if isinstance(content, dict) and isinstance(content.get("value"), str):
+            if content["value"].strip():
+                return clean_text(content["value"])
+    summary = _first_text(entry.get("summary"), entry.get("description"))
+    return clean_text(summary) if summary else None
+
+
+def _entry_section(tags: Iterable[Any] | None) -> str | None:
+    for tag in tags or []:
+        term = tag.get("label") or tag.get("term") if isinstance(tag, dict) else tag
+        if isinstance(term, str) and (line := clean_line(strip_tags(term))):
+            return line
+    return None
+
+
+def parse_xml_feed(text: str, location: str | None = None) -> Feed:
+    """Parse an RSS or Atom document given as text."""
+    import fastfeedparser
+
+    head = text[:4096]
+    try:
+        parsed = fastfeedparser.parse(_prepare_xml(text))
+    except Exception as error:  # noqa: BLE001 - the parser raises ValueError, lxml errors, ...
+        message = str(error).split("\n")[0][:120]
+        raise ParseError(f"not an RSS, Atom or JSON feed ({message})") from None
+    info = parsed.get("feed") or {}
+    site = safe_url(info.get("link"), location)
+    base = site or (location if location and location.startswith("http") else None)
+    items = []
+    for entry in parsed.get("entries") or []:
+        link = safe_url(_first_text(entry.get("link"), entry.get("id")), base)
+        if link and link.startswith("mailto:"):
+            link = None
+        items.append(
+            FeedItem(
+                title=_title(entry.get("title")),
+                url=link,
+                guid=clean_line(entry.get("id")),
+                published=parse_date(entry.get("published")),
+                updated=parse_date(entry.get("updated")),
+                author=_entry_author(entry),
+                summary=_summary(_first_text(entry.get("summary"), entry.get("description"))),
+                content_html=_entry_content(entry),
+                section=_entry_section(entry.get("tags")),
+            )
+        )
+    ttl = _TTL.search(head) or _TTL.search(text[:65536])
+    language = _CHANNEL_LANGUAGE.search(head) or _ROOT_LANGUAGE.search(head)
+    title = _title(info.get("title"))
+    if title is None and not items:
+        raise ParseError("not an RSS, Atom or JSON feed: no title and no entries")
+    return Feed(
+        title=title,
+        url=site,
+        feed_url=location if location and location.startswith("http") else None,
+        description=_summary(info.get("subtitle")),
+        language=_language(language.group(1) if language else info.get("language")),
+        items=tuple(items),
+        ttl=int(ttl.group(1)) if ttl else None,
+    )
+
+
+def _json_authors(node: dict[str, Any]) -> str | None:
+    authors = node.get("authors")
+    if not isinstance(authors, list):
+        authors = [node.get("author")] if isinstance(node.get("author"), dict) else []
+    names = [
+        line
+        for author in authors[:10]
+        if isinstance(author, dict) and isinstance(author.get("name"), str)
+        and (line := clean_line(author["name"]))
+    ]
+    return ", ".join(names) or None
+
+
+def _string(value: Any) -> str | None:
+    """JSON Feed fields are strings; anything else (a number id in 1.0) is coerced."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def parse_json_feed(text: str, location: str | None = None) -> Feed:
+    """Parse a JSON Feed 1.0 or 1.1 document given as text."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ParseError("invalid JSON: nested too deeply") from None
+    except ValueError as error:
+        raise ParseError(f"invalid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ParseError("not a JSON Feed: the document is not a JSON object")
+    version = data.get("version")
+    is_feed = isinstance(version, str) and "jsonfeed.org/version/" in version
+    if not is_feed and not (isinstance(data.get("items"), list) and "title" in data):
+        raise ParseError("not a JSON Feed: no jsonfeed.org version and no items")
+    items_data = data.get("items")
+    if not isinstance(items_data, list):
+        raise ParseError("not a JSON Feed: 'items' is not a list")
+    site = safe_url(_string(data.get("home_page_url")), location)
+    base = site or (location if location and location.startswith("http") else None)
+    feed_language = _language(_string(data.get("language")))
+    items = []
+    for item in items_data:
+        if not isinstance(item, dict):
+            continue
+        url = safe_url(_string(item.get("url")), base) or safe_url(
+            _string(item.get("external_url")), base
+        )
+        content_html = _string(item.get("content_html"))
+        content_text = _string(item.get("content_text"))
+        if content_html is None and content_text:
+            content_html = "".join(
+                f"<p>{html.escape(p)}</p>" for p in content_text.split("\n\n") if p.strip()
+            )
+        summary = _string(item.get("summary")) or content_text or content_html
+        tags = item.get("tags") if isinstance(item.get("tags"), list) else None
+        items.append(
+            FeedItem(
+                title=_title(_string(item.get("title"))),
+                url=url if url and not url.startswith("mailto:") else None,
+                guid=clean_line(_string(item.get("id"))),
+                published=parse_date(_string(item.get("date_published"))),
+                updated=parse_date(_string(item.get("date_modified"))),
+                author=_json_authors(item) or _json_authors(data),
+                summary=_summary(summary),
+                content_html=clean_text(content_html) if content_html else None,
+                section=_entry_section(tags),
+                language=_language(_string(item.get("language"))) or feed_language,
+            )
+        )
+    return Feed(
+        title=_title(_string(data.get("title"))),
+        url=site,
+        feed_url=safe_url(_string(data.get("feed_url"))) or (
+            location if location and location.startswith("http") else None
+        ),
+        description=_summary(_string(data.get("description"))),
+        language=feed_language,
+        items=tuple(items),
+    )
+
+
+def parse_feed(body: bytes, location: str | None = None, charset: str | None = None) -> Feed:
+    """Parse feed bytes of either kind (JSON Feed when the text starts with ``{``)."""
+    text = decode(body, charset)
+    if text.lstrip()[:1] == "{":
+        return parse_json_feed(text, location)
+    return parse_xml_feed(text, location)

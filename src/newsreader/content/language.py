@@ -1,0 +1,49 @@
+"""A language guess for documents that do not declare one (plain text, Markdown).
+
+A vote of frequent function words: enough to tell apart the languages of the news
+sites our readers follow, and instant. py3langid does more languages but takes over a
+second to load its model, which would triple the run time of ``newsreader open`` on a
+text file; HTML pages and feeds declare their language and never come here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+__all__ = ["guess_language"]
+
+_STOPWORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "fr": "le la les des du une est et en que qui dans pour pas sur au aux avec ce cette "
+        "ses son sont été par plus il elle nous vous leur mais où ont",
+        "en": "the of and to in is that for it with as was on are be by this have from "
+        "which or at an not were has their will its",
+        "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von "
+        "auch es an werden aus er hat dass sie nach wird bei",
+        "es": "el la los las de que y en un una es por con para del se no al lo como más "
+        "pero sus le ha este esta son",
+        "it": "il di che la è per un una non con del della gli le sono si da al nel anche "
+        "come ma alla dei più questo",
+        "pt": "o a os as de que e do da em um uma para com não por se na no mais dos das "
+        "ao foi como mas são pelo",
+        "nl": "de het een van en is dat op te in zijn niet met voor aan er ook maar als bij "
+        "door om dan nog wordt",
+    }.items()
+}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def guess_language(text: str, *, sample: int = 20_000) -> str | None:
+    """ISO 639-1 code of the likeliest language, or None when the text says too little."""
+    words = Counter(word.lower() for word in _WORD.findall(text[:sample]))
+    scores = {
+        lang: sum(words[w] for w in stopwords) for lang, stopwords in _STOPWORDS.items()
+    }
+    best, score = max(scores.items(), key=lambda item: item[1])
+    total = sum(words.values())
+    if score < 5 or score < total * 0.08:
+        return None
+    runner_up = max(s for lang, s in scores.items() if lang != best)
+    return best if score >= runner_up * 1.3 else None

@@ -1,0 +1,205 @@
+"""An article body in HTML, turned into Markdown and plain text with markdownify.
+
+Every kind of document ends here: HTML pages after extraction, plain-text pages and
+Markdown files after they are rebuilt as simple HTML. One converter means one link
+policy (http, https and mailto only; relative links made absolute; everything else
+kept as plain text), one list of dropped elements (scripts, forms, embeds) and one
+sanitiser pass for all of them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from newsreader.content.sanitize import clean_line, clean_text, safe_url
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+
+__all__ = ["Body", "convert_body", "escape_inline"]
+
+# Elements whose content is never article text. Dropped with everything inside.
+DROPPED_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "applet",
+        "form", "button", "input", "select", "option", "textarea", "svg", "math",
+        "canvas", "audio", "video", "source", "track", "map", "head", "title", "meta",
+        "link", "base", "frame", "frameset", "dialog", "portal",
+    }
+)
+# ``<`` that would open a tag or comment when the Markdown is rendered somewhere else.
+_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING_SPACES = re.compile(r"[ \t]+\n")
+
+
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
+
+
+def escape_inline(text: str) -> str:
+    """Escape text for one line of Markdown (a title, a metadata line)."""
+    return _TAG_OPENER.sub("&lt;", _INLINE_SPECIALS.sub(r"\\\1", text))
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The converted body of one document."""
+
+    markdown: str
+    text: str
+    headings: tuple[str, ...]
+
+
+def _load_bs4() -> type[BeautifulSoup]:
+    # bs4 imports soupsieve (CSS selectors) when it can: 40-60 ms of regex compiling
+    # that `newsreader open` pays on every run and never uses. bs4 supports running
+    # without it, so keep it out unless something else in the process loaded it.
+    if "bs4" not in sys.modules and "soupsieve" not in sys.modules:
+        sys.modules["soupsieve"] = None  # type: ignore[assignment]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # bs4 warns that selectors are off
+                import bs4  # noqa: F401
+        finally:
+            del sys.modules["soupsieve"]
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup
+
+
+def _converters() -> tuple[Any, Any]:
+    """Build the two converter classes on first use (markdownify imports bs4)."""
+    _load_bs4()
+    from markdownify import ATX, MarkdownConverter
+
+    class MarkdownBody(MarkdownConverter):  # type: ignore[misc]
+        """markdownify with newsreader's link policy and escaping."""
+
+        def __init__(self, base_url: str | None) -> None:
+            super().__init__(
+                heading_style=ATX,
+                bullets="-",
+                strip=list(DROPPED_TAGS),
+                escape_misc=False,
+                autolinks=True,
+            )
+            self.base_url = base_url
+
+        def escape(self, text: str, parent_tags: Any) -> str:
+            text = super().escape(text, parent_tags)
+            # Literal "<tag" in the text must stay text when the Markdown is rendered.
+            return _TAG_OPENER.sub("&lt;", text)
+
+        def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
+            href = safe_url(el.get("href"), self.base_url)
+            if href is None:
+                return text
+            el["href"] = href
+            el.attrs.pop("title", None)
+            return str(super().convert_a(el, text, parent_tags))
+
+        def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
+            src = safe_url(el.get("src"), self.base_url)
+            if src is None or src.startswith("mailto:"):
+                return ""
+            alt = clean_line(el.get("alt")) or ""
+            if "_inline" in parent_tags:
+                return alt
+            return f"![{alt.replace(']', '')}]({src})"
+
+        def convert_figcaption(self, el: Any, text: str, parent_tags: Any) -> str:
+            text = text.strip()
+            return f"\n\n*{text}*\n\n" if text else ""
+
+        # Drop-in for the tags listed in DROPPED_TAGS that markdownify converts itself.
+        def convert_video(self, el: Any, text: str, parent_tags: Any) -> str:
+            return ""
+
+    class TextBody(MarkdownBody):
+        """The same walk, without Markdown syntax: for ``--format text``."""
+
+        def escape(self, text: str, parent_tags: Any) -> str:
+            return text
+
+        def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
+            return text
+
+        def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
+            return ""
+
+        def convert_figcaption(self, el: Any, text: str, parent_tags: Any) -> str:
+            text = text.strip()
+            return f"\n\n{text}\n\n" if text else ""
+
+        def convert_hN(self, n: int, el: Any, text: str, parent_tags: Any) -> str:  # noqa: N802
+            if "_inline" in parent_tags:
+                return text
+            return f"\n\n{' '.join(text.split())}\n\n"
+
+        def convert_b(self, el: Any, text: str, parent_tags: Any) -> str:
+            return text
+
+        convert_strong = convert_em = convert_i = convert_b
+        convert_code = convert_kbd = convert_samp = convert_del = convert_s = convert_b
+        convert_sub = convert_sup = convert_b
+
+        def convert_blockquote(self, el: Any, text: str, parent_tags: Any) -> str:
+            text = text.strip()
+            if "_inline" in parent_tags:
+                return f" {text} "
+            return "\n\n" + "\n".join(f"  {line}" if line else "" for line in text.split("\n")) + "\n\n"
+
+        def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
+            return str(super().convert_li(el, text, parent_tags)).replace("- ", "• ", 1)
+
+        def convert_hr(self, el: Any, text: str, parent_tags: Any) -> str:
+            return "\n\n"
+
+        def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
+            return f"\n\n{text}\n\n" if text else ""
+
+        def convert_tr(self, el: Any, text: str, parent_tags: Any) -> str:
+            cells = [" ".join(c.get_text(" ").split()) for c in el.find_all(["td", "th"])]
+            return "  ".join(cells) + "\n"
+
+        def convert_table(self, el: Any, text: str, parent_tags: Any) -> str:
+            return "\n\n" + text.strip("\n") + "\n\n"
+
+    return MarkdownBody, TextBody
+
+
+_CONVERTERS: tuple[Any, Any] | None = None
+
+
+def _tidy(value: str) -> str:
+    value = clean_text(value)
+    value = _TRAILING_SPACES.sub("\n", value)
+    return _BLANK_RUNS.sub("\n\n", value).strip()
+
+
+def parse_fragment(html: str) -> BeautifulSoup:
+    """Parse an HTML fragment with lxml's parser (fast, and it never raises)."""
+    return _load_bs4()(html, "lxml")
+
+
+def convert_body(html: str, base_url: str | None = None) -> Body:
+    """Convert an HTML body fragment to Markdown, plain text and its heading list."""
+    global _CONVERTERS
+    if _CONVERTERS is None:
+        _CONVERTERS = _converters()
+    markdown_cls, text_cls = _CONVERTERS
+    soup = parse_fragment(html)
+    for tag in soup.find_all(DROPPED_TAGS):
+        tag.decompose()
+    headings = tuple(
+        heading
+        for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
+        if (heading := clean_line(tag.get_text(" ")))
+    )
+    markdown = _tidy(markdown_cls(base_url).convert_soup(soup))
+    text = _tidy(text_cls(base_url).convert_soup(soup))
+    return Body(markdown=markdown, text=text, headings=headings)

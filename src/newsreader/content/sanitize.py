@@ -1,0 +1,101 @@
+"""Make untrusted text safe to store and to print in a terminal.
+
+Everything that comes from a file or the network passes through here once, in
+content/, before it becomes an :class:`~newsreader.models.Article` or a
+:class:`~newsreader.models.Feed`. After that, no view has to worry about escape
+sequences: what is left is printable text, tabs and newlines.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+__all__ = ["clean_line", "clean_text", "safe_url", "strip_tags", "SAFE_LINK_SCHEMES"]
+
+# C0 controls but tab and newline, DEL, C1 controls (ESC-less CSI is 0x9b), the bidi
+# embedding/override/isolate characters that can reorder what the terminal shows
+# ("Trojan Source"), and lone surrogates that a JSON "\ud800" can smuggle in and that
+# no encoder can print.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_SPACES = re.compile(r"\s+")
+
+SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+"""Link schemes that survive into Markdown; ``javascript:``, ``data:``, ``file:`` do not."""
+
+
+def clean_text(value: str | None) -> str:
+    """Strip control, bidi-override and surrogate characters; normalise newlines."""
+    if not value:
+        return ""
+    # \x85 (NEL) is C1 but means "newline": turn it, CR and the Unicode separators
+    # into \n before the control characters go.
+    return _UNSAFE.sub("", _NEWLINES.sub("\n", value))
+
+
+def clean_line(value: str | None) -> str | None:
+    """Clean text meant for one line (title, author, section): whitespace collapsed.
+
+    Returns None for values that are empty once cleaned, so that missing stays missing.
+    """
+    if value is None:
+        return None
+    line = _SPACES.sub(" ", clean_text(value)).strip()
+    return line or None
+
+
+def safe_url(href: str | None, base: str | None = None) -> str | None:
+    """Resolve ``href`` against ``base`` and keep it only if its scheme is safe.
+
+    Whitespace and control characters inside the URL are removed first, because
+    browsers ignore them too (``java\\tscript:`` is ``javascript:``).
+    """
+    if not href:
+        return None
+    href = _SPACES.sub("", clean_text(href))
+    if not href:
+        return None
+    try:
+        if base and urlsplit(base).scheme in ("http", "https"):
+            href = urljoin(base, href)
+        parts = urlsplit(href)
+    except ValueError:  # e.g. an invalid IPv6 literal
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in SAFE_LINK_SCHEMES:
+        return None
+    if scheme != "mailto" and not parts.netloc:
+        return None
+    return urlunsplit(parts._replace(scheme=scheme))
+
+
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object"})
+_BREAKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "blockquote")
+_LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
+
+
+def strip_tags(value: str | None) -> str:
+    """The visible text of an HTML fragment (feed summaries, titles with markup).
+
+    Text without anything that looks like a tag or an entity is returned as it is,
+    so a plain-text title like ``a < b`` survives.
+    """
+    value = clean_text(value)
+    if not _LOOKS_LIKE_MARKUP.search(value):
+        return value
+    from lxml import etree
+    from lxml.html import fragment_fromstring
+
+    try:
+        root = fragment_fromstring(value, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return value
+    for element in list(root.iter(*_INVISIBLE)):
+        element.drop_tree()
+    for element in root.iter(*_BREAKS):
+        # Block boundaries become newlines so "<p>a</p><p>b</p>" does not read "ab".
+        element.tail = "\n" + (element.tail or "")
+    return clean_text(root.text_content()).strip()

@@ -1,0 +1,87 @@
+"""The errors newsreader raises on purpose.
+
+Every error the user can cause (a bad path, a dead server, a broken page) is one of
+these, carries a one-line message fit for stderr or a notification, and maps to an
+exit code. Anything else escaping is a bug.
+
+    NewsreaderError            exit 1
+    ├── UsageError             exit 2: the command line itself is wrong
+    ├── FetchError             the file or URL could not be read
+    │   ├── TooLargeError      the body passed the size cap (after decompression)
+    │   └── FetchTimeout       connect/read timeout or the overall deadline
+    ├── ParseError             the bytes are not a page, feed or document we can read
+    ├── StoreError             the SQLite cache failed
+    ├── NotCachedError         --offline asked for something the cache does not hold
+    └── ConfigError            config.toml is invalid (names the line and key)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "FetchError",
+    "FetchTimeout",
+    "NewsreaderError",
+    "NotCachedError",
+    "ParseError",
+    "StoreError",
+    "TooLargeError",
+    "UsageError",
+]
+
+
+class NewsreaderError(Exception):
+    """Base class: a failure the user should read about in one line."""
+
+    exit_code: int = 1
+
+    def __str__(self) -> str:
+        # One line without control characters, whatever the cause put in the message
+        # (server reason phrases and file names are untrusted too).
+        from newsreader.content.sanitize import clean_line
+
+        return clean_line(super().__str__()) or type(self).__name__
+
+
+class UsageError(NewsreaderError):
+    """The command line is wrong (unknown format, missing argument...)."""
+
+    exit_code = 2
+
+
+class FetchError(NewsreaderError):
+    """A file or URL could not be read.
+
+    ``status`` is the HTTP status when the server answered; ``retry_after`` the
+    seconds it asked us to wait (429, 503).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TooLargeError(FetchError):
+    """The body is bigger than the size cap."""
+
+
+class FetchTimeout(FetchError):
+    """The server was too slow: connect, read or overall deadline."""
+
+
+class ParseError(NewsreaderError):
+    """The content is not something newsreader can read."""
+
+
+class StoreError(NewsreaderError):
+    """The offline cache could not be read or written."""
+
+
+class NotCachedError(NewsreaderError):
+    """Offline mode asked for something that is not in the cache."""
+
+
+class ConfigError(NewsreaderError):
+    """The configuration file is invalid."""

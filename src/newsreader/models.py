@@ -1,0 +1,100 @@
+"""The values that travel from sources through content to the store and the views.
+
+All frozen: once content/ has built an article, nobody downstream edits it. Text fields
+are already sanitised (see :mod:`newsreader.content.sanitize`); dates are ISO 8601
+strings so they sort, store and print without conversion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Article", "Document", "Feed", "FeedItem", "RawDocument"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """Bytes as a source delivered them, before any parsing."""
+
+    body: bytes
+    """The payload, already decompressed and within the size cap."""
+    location: str
+    """The final URL (after redirects) or the absolute file path."""
+    content_type: str | None = None
+    """MIME type from the HTTP header, or guessed from the file extension."""
+    charset: str | None = None
+    """Charset from the HTTP header, if any: a hint, not the truth."""
+    is_url: bool = False
+    """True when ``location`` is an http(s) URL."""
+    etag: str | None = None
+    last_modified: str | None = None
+    max_age: int | None = None
+    """Seconds the server asked us to wait before fetching again (Cache-Control)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One readable article, the unit the store caches and the views show."""
+
+    id: str
+    """Stable id from the canonical URL, feed guid or file path (see :mod:`newsreader.ids`)."""
+    title: str | None
+    url: str | None
+    """Canonical URL when the page names one, else where it was read from (http only)."""
+    section: str | None = None
+    author: str | None = None
+    published: str | None = None
+    """ISO 8601; a date alone (``2025-11-06``) when the source gives no time of day."""
+    updated: str | None = None
+    language: str | None = None
+    lede: str | None = None
+    """The chapô: the standfirst paragraph under the title, as plain text."""
+    markdown: str = ""
+    """Body as Markdown, starting with the lede; no title, no metadata line."""
+    text: str = ""
+    """The same body as plain text."""
+    headings: tuple[str, ...] = ()
+    source: str | None = None
+    """Who published it: site name, feed title or file path."""
+    image: str | None = None
+    kind: Literal["article"] = "article"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a feed, as the feed describes it (the linked page is not fetched)."""
+
+    title: str | None
+    url: str | None
+    guid: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    author: str | None = None
+    summary: str | None = None
+    """Plain-text summary, for lists and the feed printout."""
+    content_html: str | None = None
+    """The entry's HTML content (or summary) for conversion to Markdown when stored."""
+    section: str | None = None
+    """The entry's first category, if any."""
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A parsed RSS, Atom or JSON Feed document."""
+
+    title: str | None
+    url: str | None
+    """The site the feed belongs to (its home page link)."""
+    feed_url: str | None = None
+    description: str | None = None
+    language: str | None = None
+    items: tuple[FeedItem, ...] = ()
+    ttl: int | None = None
+    """Minutes the feed asks readers to wait between fetches (RSS ``<ttl>``)."""
+    kind: Literal["feed"] = "feed"
+
+
+Document = Article | Feed
+"""What ``newsreader open`` can print: an article or a feed."""

@@ -1,0 +1,124 @@
+"""Articles and feeds as the CLI prints them: Markdown, plain text or JSON.
+
+The content layer has already cleaned every string, so rendering is only layout. The
+JSON shape is the scripting API: the same keys for every document (missing values are
+``null``), plus ``items`` for feeds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any, Literal
+
+from newsreader.content.markdown import escape_inline
+from newsreader.models import Article, Document, Feed, FeedItem
+
+__all__ = ["Format", "FORMATS", "document_json", "metadata_line", "render"]
+
+Format = Literal["md", "text", "json"]
+FORMATS: tuple[Format, ...] = ("md", "text", "json")
+_SUMMARY_PREVIEW = 400
+
+
+def metadata_line(article: Article) -> str:
+    """``section · author · published · updated … · source``, skipping what is missing."""
+    parts = [article.section, article.author, article.published]
+    if article.updated and article.updated != article.published:
+        parts.append(f"updated {article.updated}")
+    parts.append(article.url or article.source)
+    return " · ".join(part for part in parts if part)
+
+
+def _preview(summary: str | None) -> str | None:
+    if not summary:
+        return None
+    if len(summary) <= _SUMMARY_PREVIEW:
+        return summary
+    return summary[: _SUMMARY_PREVIEW - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _item_line(item: FeedItem) -> str:
+    return " · ".join(p for p in (item.published, item.author, item.section) if p)
+
+
+def _feed_body(feed: Feed, markdown: bool) -> str:
+    blocks: list[str] = []
+    if feed.description:
+        blocks.append(escape_inline(feed.description) if markdown else feed.description)
+    for item in feed.items:
+        title = item.title or "(untitled)"
+        if markdown:
+            heading = f"## [{escape_inline(title)}]({item.url})" if item.url else f"## {escape_inline(title)}"
+        else:
+            heading = title + (f"\n{item.url}" if item.url else "")
+        lines = [heading]
+        if meta := _item_line(item):
+            lines.append(escape_inline(meta) if markdown else meta)
+        if preview := _preview(item.summary):
+            lines.append("\n" + (escape_inline(preview) if markdown else preview))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _feed_line(feed: Feed) -> str:
+    count = len(feed.items)
+    parts = [f"{count} entr{'y' if count == 1 else 'ies'}", feed.language, feed.url or feed.feed_url]
+    return " · ".join(p for p in parts if p)
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    """The JSON object for one document (the ``--format json`` API)."""
+    if isinstance(document, Article):
+        data = asdict(document)
+        data["headings"] = list(document.headings)
+        return data
+    return {
+        "kind": "feed",
+        "id": None,
+        "title": document.title,
+        "url": document.url,
+        "feed_url": document.feed_url,
+        "section": None,
+        "author": None,
+        "published": max((i.published for i in document.items if i.published), default=None),
+        "updated": None,
+        "language": document.language,
+        "lede": document.description,
+        "markdown": _feed_body(document, markdown=True),
+        "text": _feed_body(document, markdown=False),
+        "headings": [item.title for item in document.items if item.title],
+        "ttl": document.ttl,
+        "items": [
+            {
+                "title": item.title,
+                "url": item.url,
+                "guid": item.guid,
+                "published": item.published,
+                "updated": item.updated,
+                "author": item.author,
+                "section": item.section,
+                "summary": item.summary,
+            }
+            for item in document.items
+        ],
+    }
+
+
+def render(document: Document, fmt: Format) -> str:
+    """The whole printout of one document, ending with a newline."""
+    if fmt == "json":
+        return json.dumps(document_json(document), ensure_ascii=False, indent=2) + "\n"
+    markdown = fmt == "md"
+    title = document.title or "(untitled)"
+    if isinstance(document, Article):
+        meta = metadata_line(document)
+        body = document.markdown if markdown else document.text
+    else:
+        meta = _feed_line(document)
+        body = _feed_body(document, markdown)
+    if markdown:
+        head = f"# {escape_inline(title)}\n\n{escape_inline(meta)}" if meta else f"# {escape_inline(title)}"
+    else:
+        head = f"{title}\n{meta}" if meta else title
+    return f"{head}\n\n{body}\n" if body else f"{head}\n"

@@ -1,0 +1,311 @@
+"""HTTP with manners and limits: the only module that talks to the network.
+
+Every request goes through :func:`fetch`, which guarantees what httpx alone does not:
+
+- an overall deadline per request (httpx's timeouts are per read, so a server that
+  trickles a byte a second would otherwise never time out);
+- a size cap counted after decompression, with gzip/deflate inflated here in bounded
+  steps so that a 10 KB gzip bomb never becomes 10 GB in memory;
+- redirects followed by hand: at most :data:`MAX_REDIRECTS`, http/https only, loops
+  detected;
+- conditional requests (``If-None-Match`` / ``If-Modified-Since``) and the response's
+  validators and ``Cache-Control: max-age`` handed back for the next sync;
+- every failure turned into a one-line :class:`~newsreader.errors.FetchError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from newsreader import __version__
+from newsreader.errors import FetchError, FetchTimeout, TooLargeError, UsageError
+from newsreader.models import RawDocument
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TIMEOUT",
+    "MAX_REDIRECTS",
+    "USER_AGENT",
+    "NotModified",
+    "check_url",
+    "fetch",
+    "fetch_url",
+    "make_client",
+]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+"""Size cap for one body, after decompression."""
+DEFAULT_TIMEOUT = 20.0
+"""Seconds for a whole request: connection, redirects and body."""
+MAX_REDIRECTS = 5
+USER_AGENT = f"newsreader/{__version__} (terminal news reader; +https://pypi.org/project/newsreader/)"
+_ACCEPT = (
+    "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
+    "application/feed+json,application/json;q=0.9,application/xml;q=0.9,text/*;q=0.8,*/*;q=0.5"
+)
+_STEP = 64 * 1024
+_MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A 304 answer to a conditional request: the cached copy is still current."""
+
+    location: str
+    max_age: int | None = None
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` if newsreader may fetch it (http or https with a host)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise UsageError(f"invalid URL: {url!r}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise UsageError(f"unsupported URL scheme {parts.scheme + ':'!r}: only http and https")
+    if not parts.hostname:
+        raise UsageError(f"invalid URL (no host): {url!r}")
+    return url
+
+
+def make_client(
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_connections: int = 32,
+    user_agent: str = USER_AGENT,
+) -> httpx.AsyncClient:
+    """The shared client: connection pooling, timeouts, no automatic redirects."""
+    import httpx
+
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections),
+        headers={"User-Agent": user_agent, "Accept": _ACCEPT,
+                 "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+class _Inflater:
+    """gzip/deflate decoding in bounded steps (zlib's ``max_length``)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.gzip = "gzip" in encoding
+        self.decoder = self._new()
+        self.first = True
+
+    def _new(self) -> zlib._Decompress:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if self.gzip else zlib.MAX_WBITS)
+
+    def inflate(self, data: bytes) -> Iterator[bytes]:
+        """Yield the decompressed bytes of ``data``, at most 64 KB at a time."""
+        while data:
+            try:
+                piece = self.decoder.decompress(data, _STEP)
+            except zlib.error:
+                if self.first and not self.gzip:
+                    # Some servers send raw deflate without the zlib header.
+                    self.decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self.first = False
+                    continue
+                raise FetchError("the server sent a corrupt compressed body") from None
+            self.first = False
+            yield piece
+            data = self.decoder.unconsumed_tail
+            if not data and self.decoder.eof and self.decoder.unused_data:
+                data = self.decoder.unused_data  # another gzip member follows
+                self.decoder = self._new()
+
+
+async def _body(response: httpx.Response, max_bytes: int) -> bytes:
+    encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
+    if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+        raise FetchError(f"unsupported content encoding {encoding[:40]!r}")
+    declared = response.headers.get("content-length", "")
+    if encoding == "identity" and declared.isdigit() and int(declared) > max_bytes:
+        raise TooLargeError(f"response too large: {int(declared)} bytes (limit {max_bytes})")
+    inflater = None if encoding == "identity" else _Inflater(encoding)
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in response.aiter_raw():
+        for piece in [raw] if inflater is None else inflater.inflate(raw):
+            size += len(piece)
+            if size > max_bytes:
+                raise TooLargeError(f"response too large: over {max_bytes} bytes"
+                                    + ("" if inflater is None else " once decompressed"))
+            chunks.append(piece)
+    return b"".join(chunks)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    from datetime import UTC, datetime
+
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:
+        return url
+
+
+def _describe(error: BaseException, url: str) -> FetchError:
+    """One line for a transport failure, saying what a user can act on."""
+    import httpx
+
+    host = _host(url)
+    text = str(error)
+    if isinstance(error, httpx.TimeoutException):
+        return FetchTimeout(f"timed out connecting to or reading from {host}")
+    if isinstance(error, httpx.ConnectError):
+        lowered = text.lower()
+        if any(s in lowered for s in ("name or service", "nodename", "name resolution",
+                                      "no address", "getaddrinfo", "not known")):
+            return FetchError(f"cannot resolve host {host!r} (DNS lookup failed)")
+        if "refused" in lowered:
+            return FetchError(f"connection refused by {host}")
+        if "ssl" in lowered or "certificate" in lowered:
+            return FetchError(f"TLS error talking to {host}: {text[:120]}")
+        return FetchError(f"cannot connect to {host}: {text[:120] or type(error).__name__}")
+    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return FetchError(f"connection to {host} broke: {text[:120] or 'closed by the server'}")
+    if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return FetchError(f"invalid URL: {url[:200]}")
+    return FetchError(f"request to {host} failed: {text[:120] or type(error).__name__}")
+
+
+async def _request(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    headers: dict[str, str],
+) -> RawDocument | NotModified:
+    import httpx
+
+    seen: set[str] = set()
+    for _ in range(MAX_REDIRECTS + 1):
+        seen.add(url)
+        try:
+            request = client.build_request("GET", url, headers=headers)
+            response = await client.send(request, stream=True)
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            raise _describe(error, url) from None
+        try:
+            status = response.status_code
+            if status in (301, 302, 303, 307, 308):
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(f"HTTP {status} redirect from {_host(url)} without a Location")
+                try:
+                    target = urljoin(url, location.strip())
+                    scheme = urlsplit(target).scheme.lower()
+                except ValueError:
+                    raise FetchError("redirect to an invalid URL") from None
+                if scheme not in ("http", "https"):
+                    raise FetchError(f"refused redirect to a non-http location ({scheme or 'none'}:)")
+                if target in seen:
+                    raise FetchError(f"redirect loop at {_host(target)}")
+                url = target
+                continue
+            max_age_match = _MAX_AGE.search(response.headers.get("cache-control", ""))
+            max_age = int(max_age_match.group(1)) if max_age_match else None
+            if status == 304:
+                return NotModified(location=url, max_age=max_age)
+            if status >= 400:
+                reason = response.reason_phrase or ""
+                raise FetchError(
+                    f"HTTP {status} {reason} from {_host(url)}".strip(),
+                    status=status,
+                    retry_after=_retry_after(response.headers.get("retry-after")),
+                )
+            if status >= 300 or status < 200:
+                raise FetchError(f"unexpected HTTP {status} from {_host(url)}", status=status)
+            try:
+                body = await _body(response, max_bytes)
+            except (httpx.HTTPError, httpx.StreamError) as error:
+                raise _describe(error, url) from None
+            content_type = response.headers.get("content-type", "")
+            mime, _, params = content_type.partition(";")
+            charset = re.search(r"charset\s*=\s*[\"']?([^\"';\s]+)", params, re.I)
+            return RawDocument(
+                body=body,
+                location=str(response.url),
+                content_type=mime.strip().lower() or None,
+                charset=charset.group(1) if charset else None,
+                is_url=True,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                max_age=max_age,
+            )
+        finally:
+            await response.aclose()
+    raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    user_agent: str | None = None,
+) -> RawDocument | NotModified:
+    """GET ``url`` within ``timeout`` seconds overall and ``max_bytes`` of body.
+
+    With ``etag`` / ``last_modified`` the request is conditional and may return
+    :class:`NotModified`. Raises :class:`FetchError` (or a subclass) on any failure.
+    """
+    check_url(url)
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    if user_agent:
+        headers["User-Agent"] = user_agent
+    try:
+        async with asyncio.timeout(timeout):
+            return await _request(client, url, max_bytes=max_bytes, headers=headers)
+    except TimeoutError:
+        raise FetchTimeout(
+            f"{_host(url)} did not answer in full within {timeout:g} s"
+        ) from None
+
+
+def fetch_url(url: str, *, timeout: float = DEFAULT_TIMEOUT,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+    """Fetch one URL from synchronous code (``newsreader open``)."""
+
+    async def run() -> RawDocument:
+        async with make_client(timeout=timeout) as client:
+            result = await fetch(client, url, timeout=timeout, max_bytes=max_bytes)
+        assert isinstance(result, RawDocument)  # not conditional: never NotModified
+        return result
+
+    return asyncio.run(run())
