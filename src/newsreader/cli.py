@@ -58,10 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
         "or Markdown file, or a feed (RSS, Atom, JSON Feed), from a path or an http(s) URL.",
     )
     open_cmd.add_argument("target", metavar="TARGET", help="a file path or an http(s) URL")
-    open_cmd.add_argument("--format", "-f", choices=("md", "text", "json"), default="md",
-                          help="output format (default: md)")
-    open_cmd.add_argument("--timeout", type=_positive, default=None, metavar="S",
-                          help="give up on a URL after S seconds in all (default: 20)")
+    open_cmd.add_argument(
+        "--format",
+        "-f",
+        choices=("md", "text", "json"),
+        default="md",
+        help="output format (default: md)",
+    )
+    open_cmd.add_argument(
+        "--timeout",
+        type=_positive,
+        default=None,
+        metavar="S",
+        help="give up on a URL after S seconds in all (default: 20)",
+    )
     open_cmd.set_defaults(handler=_cmd_open)
     return parser
 

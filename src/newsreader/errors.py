@@ -8,7 +8,7 @@ exit code. Anything else escaping is a bug.
     ├── UsageError             exit 2: the command line itself is wrong
     ├── FetchError             the file or URL could not be read
     │   ├── TooLargeError      the body passed the size cap (after decompression)
-    │   └── FetchTimeout       connect/read timeout or the overall deadline
+    │   └── FetchTimeoutError       connect/read timeout or the overall deadline
     ├── ParseError             the bytes are not a page, feed or document we can read
     ├── StoreError             the SQLite cache failed
     ├── NotCachedError         --offline asked for something the cache does not hold
@@ -20,7 +20,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "FetchError",
-    "FetchTimeout",
+    "FetchTimeoutError",
     "NewsreaderError",
     "NotCachedError",
     "ParseError",
@@ -56,8 +56,9 @@ class FetchError(NewsreaderError):
     seconds it asked us to wait (429, 503).
     """
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
@@ -67,7 +68,7 @@ class TooLargeError(FetchError):
     """The body is bigger than the size cap."""
 
 
-class FetchTimeout(FetchError):
+class FetchTimeoutError(FetchError):
     """The server was too slow: connect, read or overall deadline."""
 
 
@@ -85,3 +86,18 @@ class NotCachedError(NewsreaderError):
 
 class ConfigError(NewsreaderError):
     """The configuration file is invalid."""
+
+
+__all__ += ["AmbiguousIdError", "StoreCorruptError"]
+
+
+class StoreCorruptError(StoreError):
+    """SQLite found the cache damaged while using it.
+
+    Opening sets a damaged file aside by itself; this is raised when the damage shows
+    up later, in pages that opening did not read. ``Store.recover()`` sets it aside.
+    """
+
+
+class AmbiguousIdError(UsageError):
+    """An id prefix matches more than one cached article: type more characters."""

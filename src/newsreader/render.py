@@ -14,7 +14,7 @@ from typing import Any, Literal
 from newsreader.content.markdown import escape_inline
 from newsreader.models import Article, Document, Feed, FeedItem
 
-__all__ = ["Format", "FORMATS", "document_json", "metadata_line", "render"]
+__all__ = ["FORMATS", "Format", "document_json", "metadata_line", "render"]
 
 Format = Literal["md", "text", "json"]
 FORMATS: tuple[Format, ...] = ("md", "text", "json")
@@ -49,7 +49,11 @@ def _feed_body(feed: Feed, markdown: bool) -> str:
     for item in feed.items:
         title = item.title or "(untitled)"
         if markdown:
-            heading = f"## [{escape_inline(title)}]({item.url})" if item.url else f"## {escape_inline(title)}"
+            heading = (
+                f"## [{escape_inline(title)}]({item.url})"
+                if item.url
+                else f"## {escape_inline(title)}"
+            )
         else:
             heading = title + (f"\n{item.url}" if item.url else "")
         lines = [heading]
@@ -63,7 +67,11 @@ def _feed_body(feed: Feed, markdown: bool) -> str:
 
 def _feed_line(feed: Feed) -> str:
     count = len(feed.items)
-    parts = [f"{count} entr{'y' if count == 1 else 'ies'}", feed.language, feed.url or feed.feed_url]
+    parts = [
+        f"{count} entr{'y' if count == 1 else 'ies'}",
+        feed.language,
+        feed.url or feed.feed_url,
+    ]
     return " · ".join(p for p in parts if p)
 
 
@@ -72,7 +80,7 @@ def document_json(document: Document) -> dict[str, Any]:
     if isinstance(document, Article):
         data = asdict(document)
         data["headings"] = list(document.headings)
-        return data
+        return {"kind": data.pop("kind"), **data}
     return {
         "kind": "feed",
         "id": None,
@@ -118,7 +126,11 @@ def render(document: Document, fmt: Format) -> str:
         meta = _feed_line(document)
         body = _feed_body(document, markdown)
     if markdown:
-        head = f"# {escape_inline(title)}\n\n{escape_inline(meta)}" if meta else f"# {escape_inline(title)}"
+        head = (
+            f"# {escape_inline(title)}\n\n{escape_inline(meta)}"
+            if meta
+            else f"# {escape_inline(title)}"
+        )
     else:
         head = f"{title}\n{meta}" if meta else title
     return f"{head}\n\n{body}\n" if body else f"{head}\n"

@@ -18,21 +18,39 @@ __all__ = ["Kind", "detect_kind", "parse_document"]
 Kind = Literal["html", "feed", "json", "markdown", "text"]
 
 _BY_EXTENSION: dict[str, Kind] = {
-    ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
-    ".xml": "feed", ".rss": "feed", ".atom": "feed", ".rdf": "feed",
-    ".json": "json", ".jsonfeed": "json",
-    ".md": "markdown", ".markdown": "markdown", ".mdown": "markdown",
-    ".txt": "text", ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".shtml": "html",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".rdf": "feed",
+    ".json": "json",
+    ".jsonfeed": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
 }
 _BY_TYPE: dict[str, Kind] = {
-    "text/html": "html", "application/xhtml+xml": "html",
-    "application/rss+xml": "feed", "application/atom+xml": "feed",
-    "application/rdf+xml": "feed", "application/xml": "feed", "text/xml": "feed",
-    "application/feed+json": "json", "application/json": "json",
-    "text/markdown": "markdown", "text/x-markdown": "markdown",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/rss+xml": "feed",
+    "application/atom+xml": "feed",
+    "application/rdf+xml": "feed",
+    "application/xml": "feed",
+    "text/xml": "feed",
+    "application/feed+json": "json",
+    "application/json": "json",
+    "text/markdown": "markdown",
+    "text/x-markdown": "markdown",
     "text/plain": "text",
 }
-_PROLOGUE = re.compile(r"\A(?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE\s+(?!html)[^>\[]*(?:\[.*?\])?\s*>)*", re.S | re.I)
+_PROLOGUE = re.compile(
+    r"\A(?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE\s+(?!html)[^>\[]*(?:\[.*?\])?\s*>)*", re.S | re.I
+)
 _FEED_ROOT = re.compile(r"<(?:[\w-]+:)?(?:rss|feed|RDF)\b", re.I)
 _HTML_ROOT = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
 

@@ -28,8 +28,38 @@ _META_CHARSET = re.compile(
 )
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:+-]+)""")
 # WHATWG: browsers read these labels as windows-1252, and so do pages written for them.
-_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252",
-            "us-ascii": "cp1252", "iso8859-1": "cp1252", "x-sjis": "shift_jis"}
+_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "x-sjis": "shift_jis",
+}
+_WESTERN_LOOKALIKES = frozenset(
+    {
+        "cp1250",
+        "cp1252",
+        "cp1254",
+        "cp1257",
+        "latin_1",
+        "iso8859_2",
+        "iso8859_3",
+        "iso8859_4",
+        "iso8859_9",
+        "iso8859_10",
+        "iso8859_13",
+        "iso8859_14",
+        "iso8859_15",
+        "iso8859_16",
+        "mac_roman",
+        "mac_latin2",
+        "cp850",
+        "cp437",
+        "cp858",
+    }
+)
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
 
 
@@ -56,10 +86,10 @@ def looks_binary(body: bytes) -> bool:
     head = body[:8192]
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return False
-    if b"\x00" in head:
-        return True
-    controls = sum(head.count(byte) for byte in _CONTROL_BYTES)
-    return controls > max(8, len(head) // 50)
+    # A stray NUL or escape byte is hostile text, not a binary file: only a real share
+    # of control bytes (as in images, archives, random data) means "binary".
+    controls = sum(head.count(bytes([byte])) for byte in _CONTROL_BYTES)
+    return head.count(b"\x00") > max(4, len(head) // 200) or controls > max(16, len(head) // 20)
 
 
 def decode(body: bytes, declared: str | None = None) -> str:
@@ -76,15 +106,21 @@ def decode(body: bytes, declared: str | None = None) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    for codec in (_codec(declared), _declared_in_document(body[:4096])):
-        if codec and codec not in ("utf-8", "utf-16", "utf-32"):
+    for label in (_codec(declared), _declared_in_document(body[:4096])):
+        if label and label not in ("utf-8", "utf-16", "utf-32"):
             try:
-                return body.decode(codec)
+                return body.decode(label)
             except UnicodeDecodeError:
                 continue
     from charset_normalizer import from_bytes  # only paid for on undeclared legacy pages
 
     best = from_bytes(body[:65536]).best()
-    if best is not None and best.encoding:
-        return body.decode(best.encoding, errors="replace")
-    return body.decode("cp1252", errors="replace")
+    guess = best.encoding if best is not None and best.encoding else "cp1252"
+    if guess in _WESTERN_LOOKALIKES:
+        # Single-byte Latin code pages decode the same bytes equally "well"; unlabelled
+        # pages in them are overwhelmingly windows-1252, as browsers assume.
+        try:
+            return body.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    return body.decode(guess, errors="replace")

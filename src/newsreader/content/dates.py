@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
-__all__ = ["parse_date", "utc_key", "MIN_YEAR", "MAX_YEAR"]
+__all__ = ["MAX_YEAR", "MIN_YEAR", "parse_date", "utc_key"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
@@ -55,7 +55,8 @@ _WRITTEN = [
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}"),
 ]
 _NUMERIC = re.compile(
-    r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<year>\d{4})" + _TIME.replace("\\D{0,12}?", "\\D{0,6}?")
+    r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<year>\d{4})"
+    + _TIME.replace("\\D{0,12}?", "\\D{0,6}?")
 )
 _ISO_START = re.compile(r"\s*[+-]?\d{4}-\d{1,2}-\d{1,2}")
 
@@ -185,5 +186,5 @@ def utc_key(iso: str | None) -> str | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -20,11 +20,11 @@ from typing import Any
 
 from newsreader.content.charset import decode
 from newsreader.content.dates import parse_date
-from newsreader.content.sanitize import clean_line, clean_text, safe_url, strip_tags
+from newsreader.content.sanitize import clean_line, clean_text, is_unsafe_url, safe_url, strip_tags
 from newsreader.errors import ParseError
 from newsreader.models import Feed, FeedItem
 
-__all__ = ["parse_feed", "parse_json_feed", "parse_xml_feed", "SUMMARY_LIMIT"]
+__all__ = ["SUMMARY_LIMIT", "parse_feed", "parse_json_feed", "parse_xml_feed"]
 
 SUMMARY_LIMIT = 2000
 """Characters of plain-text summary kept per entry; the full HTML goes to ``content_html``."""
@@ -34,8 +34,12 @@ _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.S | re.I)
 _DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*>", re.I)
 _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
-_CHANNEL_LANGUAGE = re.compile(r"<(?:\w+:)?language>\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\s*<", re.I)
-_ROOT_LANGUAGE = re.compile(r"<(?:\w+:)?(?:feed|rss|rdf:RDF)\b[^>]*\bxml:lang=[\"']([A-Za-z-]+)", re.I)
+_CHANNEL_LANGUAGE = re.compile(
+    r"<(?:\w+:)?language>\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\s*<", re.I
+)
+_ROOT_LANGUAGE = re.compile(
+    r"<(?:\w+:)?(?:feed|rss|rdf:RDF)\b[^>]*\bxml:lang=[\"']([A-Za-z-]+)", re.I
+)
 _TTL = re.compile(r"<ttl>\s*(\d{1,6})\s*</ttl>", re.I)
 
 
@@ -78,6 +82,13 @@ def _title(value: str | None) -> str | None:
     return clean_line(strip_tags(value))
 
 
+def _guid(value: object) -> str | None:
+    """An entry's id, unless it is a script URL that would end up printed somewhere."""
+    if not isinstance(value, str) or is_unsafe_url(value):
+        return None
+    return clean_line(value)
+
+
 def _first_text(*values: Any) -> str | None:
     for value in values:
         if isinstance(value, str) and value.strip():
@@ -99,9 +110,9 @@ def _entry_author(entry: dict[str, Any]) -> str | None:
 
 def _entry_content(entry: dict[str, Any]) -> str | None:
     for content in entry.get("content") or []:
-        if isinstance(content, dict) and isinstance(content.get("value"), str):
-            if content["value"].strip():
-                return clean_text(content["value"])
+        value = content.get("value") if isinstance(content, dict) else None
+        if isinstance(value, str) and value.strip():
+            return clean_text(value)
     summary = _first_text(entry.get("summary"), entry.get("description"))
     return clean_text(summary) if summary else None
 
@@ -136,7 +147,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
             FeedItem(
                 title=_title(entry.get("title")),
                 url=link,
-                guid=clean_line(entry.get("id")),
+                guid=_guid(entry.get("id")),
                 published=parse_date(entry.get("published")),
                 updated=parse_date(entry.get("updated")),
                 author=_entry_author(entry),
@@ -168,7 +179,8 @@ def _json_authors(node: dict[str, Any]) -> str | None:
     names = [
         line
         for author in authors[:10]
-        if isinstance(author, dict) and isinstance(author.get("name"), str)
+        if isinstance(author, dict)
+        and isinstance(author.get("name"), str)
         and (line := clean_line(author["name"]))
     ]
     return ", ".join(names) or None
@@ -222,7 +234,7 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
             FeedItem(
                 title=_title(_string(item.get("title"))),
                 url=url if url and not url.startswith("mailto:") else None,
-                guid=clean_line(_string(item.get("id"))),
+                guid=_guid(_string(item.get("id"))),
                 published=parse_date(_string(item.get("date_published"))),
                 updated=parse_date(_string(item.get("date_modified"))),
                 author=_json_authors(item) or _json_authors(data),
@@ -235,9 +247,8 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
     return Feed(
         title=_title(_string(data.get("title"))),
         url=site,
-        feed_url=safe_url(_string(data.get("feed_url"))) or (
-            location if location and location.startswith("http") else None
-        ),
+        feed_url=safe_url(_string(data.get("feed_url")))
+        or (location if location and location.startswith("http") else None),
         description=_summary(_string(data.get("description"))),
         language=feed_language,
         items=tuple(items),
@@ -247,6 +258,6 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
 def parse_feed(body: bytes, location: str | None = None, charset: str | None = None) -> Feed:
     """Parse feed bytes of either kind (JSON Feed when the text starts with ``{``)."""
     text = decode(body, charset)
-    if text.lstrip()[:1] == "{":
+    if text.lstrip()[:1] in ("{", "["):
         return parse_json_feed(text, location)
     return parse_xml_feed(text, location)

@@ -38,9 +38,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 def guess_language(text: str, *, sample: int = 20_000) -> str | None:
     """ISO 639-1 code of the likeliest language, or None when the text says too little."""
     words = Counter(word.lower() for word in _WORD.findall(text[:sample]))
-    scores = {
-        lang: sum(words[w] for w in stopwords) for lang, stopwords in _STOPWORDS.items()
-    }
+    scores = {lang: sum(words[w] for w in stopwords) for lang, stopwords in _STOPWORDS.items()}
     best, score = max(scores.items(), key=lambda item: item[1])
     total = sum(words.values())
     if score < 5 or score < total * 0.08:

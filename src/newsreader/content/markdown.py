@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from newsreader.content.sanitize import clean_line, clean_text, safe_url
+from newsreader.content.sanitize import clean_line, clean_text, defang, safe_url
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -25,10 +25,37 @@ __all__ = ["Body", "convert_body", "escape_inline"]
 # Elements whose content is never article text. Dropped with everything inside.
 DROPPED_TAGS = frozenset(
     {
-        "script", "style", "noscript", "template", "iframe", "object", "embed", "applet",
-        "form", "button", "input", "select", "option", "textarea", "svg", "math",
-        "canvas", "audio", "video", "source", "track", "map", "head", "title", "meta",
-        "link", "base", "frame", "frameset", "dialog", "portal",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "applet",
+        "form",
+        "button",
+        "input",
+        "select",
+        "option",
+        "textarea",
+        "svg",
+        "math",
+        "canvas",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "map",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "base",
+        "frame",
+        "frameset",
+        "dialog",
+        "portal",
     }
 )
 # ``<`` that would open a tag or comment when the Markdown is rendered somewhere else.
@@ -71,12 +98,21 @@ def _load_bs4() -> type[BeautifulSoup]:
     return BeautifulSoup
 
 
+def _unlinked(el: Any, text: str) -> str:
+    """The text of a link whose target is dropped; nothing when the text *is* the
+    target (``<javascript:alert(1)>``), so no unsafe URL survives as text either."""
+    href = " ".join(str(el.get("href") or "").split())
+    return "" if href and text.strip().replace("\\", "") == href else text
+
+
 def _converters() -> tuple[Any, Any]:
     """Build the two converter classes on first use (markdownify imports bs4)."""
     _load_bs4()
     from markdownify import ATX, MarkdownConverter
 
-    class MarkdownBody(MarkdownConverter):  # type: ignore[misc]
+    base: Any = MarkdownConverter  # markdownify ships no type information
+
+    class MarkdownBody(base):  # type: ignore[misc]
         """markdownify with newsreader's link policy and escaping."""
 
         def __init__(self, base_url: str | None) -> None:
@@ -90,17 +126,17 @@ def _converters() -> tuple[Any, Any]:
             self.base_url = base_url
 
         def escape(self, text: str, parent_tags: Any) -> str:
-            text = super().escape(text, parent_tags)
+            text = base.escape(self, text, parent_tags)
             # Literal "<tag" in the text must stay text when the Markdown is rendered.
             return _TAG_OPENER.sub("&lt;", text)
 
         def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
             href = safe_url(el.get("href"), self.base_url)
             if href is None:
-                return text
+                return _unlinked(el, text)
             el["href"] = href
             el.attrs.pop("title", None)
-            return str(super().convert_a(el, text, parent_tags))
+            return str(base.convert_a(self, el, text, parent_tags))
 
         def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
             src = safe_url(el.get("src"), self.base_url)
@@ -126,6 +162,8 @@ def _converters() -> tuple[Any, Any]:
             return text
 
         def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
+            if safe_url(el.get("href"), self.base_url) is None:
+                return _unlinked(el, text)
             return text
 
         def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
@@ -151,10 +189,14 @@ def _converters() -> tuple[Any, Any]:
             text = text.strip()
             if "_inline" in parent_tags:
                 return f" {text} "
-            return "\n\n" + "\n".join(f"  {line}" if line else "" for line in text.split("\n")) + "\n\n"
+            return (
+                "\n\n"
+                + "\n".join(f"  {line}" if line else "" for line in text.split("\n"))
+                + "\n\n"
+            )
 
         def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
-            return str(super().convert_li(el, text, parent_tags)).replace("- ", "• ", 1)
+            return str(base.convert_li(self, el, text, parent_tags)).replace("- ", "• ", 1)
 
         def convert_hr(self, el: Any, text: str, parent_tags: Any) -> str:
             return "\n\n"
@@ -201,5 +243,5 @@ def convert_body(html: str, base_url: str | None = None) -> Body:
         if (heading := clean_line(tag.get_text(" ")))
     )
     markdown = _tidy(markdown_cls(base_url).convert_soup(soup))
-    text = _tidy(text_cls(base_url).convert_soup(soup))
+    text = defang(_tidy(text_cls(base_url).convert_soup(soup)))
     return Body(markdown=markdown, text=text, headings=headings)

@@ -24,7 +24,9 @@ from newsreader.models import Article
 
 __all__ = ["parse_markdown", "read_front_matter"]
 
-_FRONT_MATTER = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(
+    r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*(?:\n|\Z)", re.S
+)
 _MAX_FRONT_MATTER = 64 * 1024
 
 
@@ -105,7 +107,9 @@ def parse_markdown(text: str, location: str) -> Article:
     if heading and (title is None or clean_line(heading.group(1)) == title):
         title = title or clean_line(heading.group(1))
         body = body[heading.end() :]
-    lede = clean_line(str(_scalar(front, "lede", "description", "summary", "excerpt") or "")) or None
+    lede = (
+        clean_line(str(_scalar(front, "lede", "description", "summary", "excerpt") or "")) or None
+    )
     html = _render(body)
     if lede:
         html = f"<p>{lede.replace('&', '&amp;').replace('<', '&lt;')}</p>{html}"
@@ -124,7 +128,9 @@ def parse_markdown(text: str, location: str) -> Article:
         author=_authors(front),
         published=parse_date(_scalar(front, "date", "published", "pubdate", "publishdate")),
         updated=parse_date(_scalar(front, "updated", "lastmod", "modified", "last_modified")),
-        language=clean_line(str(language))[:12] if language else guess_language(converted.text),
+        language=(clean_line(str(language)) or "")[:12] or None
+        if language
+        else guess_language(converted.text),
         lede=lede,
         markdown=converted.markdown,
         text=converted.text,

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-__all__ = ["clean_line", "clean_text", "safe_url", "strip_tags", "SAFE_LINK_SCHEMES"]
+__all__ = [
+    "SAFE_LINK_SCHEMES",
+    "clean_line",
+    "clean_text",
+    "defang",
+    "is_unsafe_url",
+    "safe_url",
+    "strip_tags",
+]
 
 # C0 controls but tab and newline, DEL, C1 controls (ESC-less CSI is 0x9b), the bidi
 # embedding/override/isolate characters that can reorder what the terminal shows
@@ -20,8 +28,20 @@ __all__ = ["clean_line", "clean_text", "safe_url", "strip_tags", "SAFE_LINK_SCHE
 _UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
+# Whole escape sequences go, not just their ESC byte, so "\x1b[31m" leaves no "[31m"
+# behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[@-Z\\-_]"
+)
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _SPACES = re.compile(r"\s+")
+
+# Plain text that spells an active tag: shown with a look-alike "<" so that no copy of
+# it, pasted or piped into something that renders HTML, can run.
+_ACTIVE_TAG = re.compile(r"<(?=/?(?:script|iframe|object|embed|style|svg|math|frame)\b)", re.I)
+_UNSAFE_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.I)
 
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 """Link schemes that survive into Markdown; ``javascript:``, ``data:``, ``file:`` do not."""
@@ -33,7 +53,17 @@ def clean_text(value: str | None) -> str:
         return ""
     # \x85 (NEL) is C1 but means "newline": turn it, CR and the Unicode separators
     # into \n before the control characters go.
-    return _UNSAFE.sub("", _NEWLINES.sub("\n", value))
+    return _UNSAFE.sub("", _NEWLINES.sub("\n", _ESCAPES.sub("", value)))
+
+
+def defang(value: str) -> str:
+    """``<script>`` written as text becomes ``＜script>``: readable, never executable."""
+    return _ACTIVE_TAG.sub("\uff1c", value)
+
+
+def is_unsafe_url(value: str | None) -> bool:
+    """True for strings that start with a script-capable scheme (``javascript:``...)."""
+    return bool(value) and _UNSAFE_SCHEME.match(_SPACES.sub("", clean_text(value))) is not None
 
 
 def clean_line(value: str | None) -> str | None:
@@ -43,7 +73,7 @@ def clean_line(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    line = _SPACES.sub(" ", clean_text(value)).strip()
+    line = _SPACES.sub(" ", defang(clean_text(value))).strip()
     return line or None
 
 
@@ -72,7 +102,9 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
     return urlunsplit(parts._replace(scheme=scheme))
 
 
-_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object"})
+_INVISIBLE = frozenset(
+    {"script", "style", "noscript", "template", "head", "title", "iframe", "object"}
+)
 _BREAKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "blockquote")
 _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
 
@@ -85,17 +117,17 @@ def strip_tags(value: str | None) -> str:
     """
     value = clean_text(value)
     if not _LOOKS_LIKE_MARKUP.search(value):
-        return value
+        return defang(value)
     from lxml import etree
     from lxml.html import fragment_fromstring
 
     try:
         root = fragment_fromstring(value, create_parent="div")
     except (etree.ParserError, ValueError):
-        return value
+        return defang(value)
     for element in list(root.iter(*_INVISIBLE)):
         element.drop_tree()
     for element in root.iter(*_BREAKS):
         # Block boundaries become newlines so "<p>a</p><p>b</p>" does not read "ab".
         element.tail = "\n" + (element.tail or "")
-    return clean_text(root.text_content()).strip()
+    return defang(clean_text(root.text_content())).strip()

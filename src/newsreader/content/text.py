@@ -105,9 +105,9 @@ def _read(paragraphs: list[str]) -> _Page:
     # the first real paragraph when the page has neither.
     header_end = 0
     for index, line in enumerate(paragraphs[:12]):
-        if DATE_LINE.match(line) and len(line) < 160:
-            header_end = index + 1
-        elif BYLINE_PREFIX.match(line) and len(line) < 80:
+        if (DATE_LINE.match(line) and len(line) < 160) or (
+            BYLINE_PREFIX.match(line) and len(line) < 80
+        ):
             header_end = index + 1
     if header_end == 0:
         header_end = next((i for i, p in enumerate(paragraphs) if not _is_short(p)), 0)

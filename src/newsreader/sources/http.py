@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from newsreader import __version__
-from newsreader.errors import FetchError, FetchTimeout, TooLargeError, UsageError
+from newsreader.errors import FetchError, FetchTimeoutError, TooLargeError, UsageError
 from newsreader.models import RawDocument
+from newsreader.sources.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MAX_REDIRECTS
 
 if TYPE_CHECKING:
     import httpx
@@ -43,12 +44,9 @@ __all__ = [
     "make_client",
 ]
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-"""Size cap for one body, after decompression."""
-DEFAULT_TIMEOUT = 20.0
-"""Seconds for a whole request: connection, redirects and body."""
-MAX_REDIRECTS = 5
-USER_AGENT = f"newsreader/{__version__} (terminal news reader; +https://pypi.org/project/newsreader/)"
+USER_AGENT = (
+    f"newsreader/{__version__} (terminal news reader; +https://pypi.org/project/newsreader/)"
+)
 _ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
     "application/feed+json,application/json;q=0.9,application/xml;q=0.9,text/*;q=0.8,*/*;q=0.5"
@@ -90,10 +88,10 @@ def make_client(
     return httpx.AsyncClient(
         follow_redirects=False,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-        limits=httpx.Limits(max_connections=max_connections,
-                            max_keepalive_connections=max_connections),
-        headers={"User-Agent": user_agent, "Accept": _ACCEPT,
-                 "Accept-Encoding": "gzip, deflate"},
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+        headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
     )
 
 
@@ -142,8 +140,10 @@ async def _body(response: httpx.Response, max_bytes: int) -> bytes:
         for piece in [raw] if inflater is None else inflater.inflate(raw):
             size += len(piece)
             if size > max_bytes:
-                raise TooLargeError(f"response too large: over {max_bytes} bytes"
-                                    + ("" if inflater is None else " once decompressed"))
+                raise TooLargeError(
+                    f"response too large: over {max_bytes} bytes"
+                    + ("" if inflater is None else " once decompressed")
+                )
             chunks.append(piece)
     return b"".join(chunks)
 
@@ -172,6 +172,15 @@ def _host(url: str) -> str:
         return url
 
 
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def _describe(error: BaseException, url: str) -> FetchError:
     """One line for a transport failure, saying what a user can act on."""
     import httpx
@@ -179,11 +188,23 @@ def _describe(error: BaseException, url: str) -> FetchError:
     host = _host(url)
     text = str(error)
     if isinstance(error, httpx.TimeoutException):
-        return FetchTimeout(f"timed out connecting to or reading from {host}")
+        return FetchTimeoutError(f"timed out connecting to or reading from {host}")
     if isinstance(error, httpx.ConnectError):
-        lowered = text.lower()
-        if any(s in lowered for s in ("name or service", "nodename", "name resolution",
-                                      "no address", "getaddrinfo", "not known")):
+        # The useful reason (refused, DNS) sits at the bottom of the cause chain.
+        lowered = " ".join(str(cause) for cause in _causes(error)).lower()
+        if any(isinstance(cause, ConnectionRefusedError) for cause in _causes(error)):
+            return FetchError(f"connection refused by {host}")
+        if any(
+            s in lowered
+            for s in (
+                "name or service",
+                "nodename",
+                "name resolution",
+                "no address",
+                "getaddrinfo",
+                "not known",
+            )
+        ):
             return FetchError(f"cannot resolve host {host!r} (DNS lookup failed)")
         if "refused" in lowered:
             return FetchError(f"connection refused by {host}")
@@ -212,7 +233,11 @@ async def _request(
         try:
             request = client.build_request("GET", url, headers=headers)
             response = await client.send(request, stream=True)
-        except (httpx.HTTPError, httpx.InvalidURL) as error:
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            # ``url`` itself was checked: httpx failed on the Location of a redirect
+            # (it prepares the next request even when it does not follow it).
+            raise FetchError(f"refused redirect from {_host(url)} to a non-http location") from None
+        except httpx.HTTPError as error:
             raise _describe(error, url) from None
         try:
             status = response.status_code
@@ -226,7 +251,9 @@ async def _request(
                 except ValueError:
                     raise FetchError("redirect to an invalid URL") from None
                 if scheme not in ("http", "https"):
-                    raise FetchError(f"refused redirect to a non-http location ({scheme or 'none'}:)")
+                    raise FetchError(
+                        f"refused redirect to a non-http location ({scheme or 'none'}:)"
+                    )
                 if target in seen:
                     raise FetchError(f"redirect loop at {_host(target)}")
                 url = target
@@ -293,13 +320,14 @@ async def fetch(
         async with asyncio.timeout(timeout):
             return await _request(client, url, max_bytes=max_bytes, headers=headers)
     except TimeoutError:
-        raise FetchTimeout(
+        raise FetchTimeoutError(
             f"{_host(url)} did not answer in full within {timeout:g} s"
         ) from None
 
 
-def fetch_url(url: str, *, timeout: float = DEFAULT_TIMEOUT,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+def fetch_url(
+    url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES
+) -> RawDocument:
     """Fetch one URL from synchronous code (``newsreader open``)."""
 
     async def run() -> RawDocument:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsreader.errors import FetchError, TooLargeError
 from newsreader.models import RawDocument
-from newsreader.sources.http import DEFAULT_MAX_BYTES
+from newsreader.sources.limits import DEFAULT_MAX_BYTES
 
 __all__ = ["read_file"]
 

@@ -1,0 +1,75 @@
+"""Shared fixtures: an isolated data dir for every test, the CLI as a subprocess, and
+a loopback HTTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.server import LoopbackServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own NEWSREADER_HOME: nothing touches the real user dirs."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("NEWSREADER_HOME", str(home))
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("https_proxy", raising=False)
+    return home
+
+
+@dataclass
+class Run:
+    """The outcome of one CLI run."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, timeout: float = 60, cwd: Path | None = None) -> Run:
+    """Run ``python -m newsreader ARGS`` in a fresh process, like a user would."""
+    env = dict(os.environ)
+    env["PYTHONIOENCODING"] = "utf-8"
+    done = subprocess.run(
+        [sys.executable, "-m", "newsreader", *args],
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+@pytest.fixture
+def cli() -> Any:
+    return run_cli
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    httpd = LoopbackServer()
+    yield httpd
+    httpd.close()

@@ -1,0 +1,151 @@
+"""Feeds of every kind print as a feed: title, then entries with link, date, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreader.content.feed import parse_feed
+from newsreader.errors import ParseError
+from newsreader.models import Feed
+from tests.conftest import FIXTURES
+
+FEEDS = FIXTURES / "feeds"
+
+
+def read(name: str, location: str | None = None) -> Feed:
+    return parse_feed((FEEDS / name).read_bytes(), location)
+
+
+def test_rss2_entries_with_relative_links_resolved() -> None:
+    feed = read("rss2.xml")
+    assert feed.title == "Le Petit Journal — Édition internationale"
+    assert feed.language == "fr"
+    assert feed.ttl == 30
+    first, second = feed.items
+    assert first.title == "Un centre de données d'Alibaba en France ?"
+    assert first.url == "https://journal.example/international/alibaba-centre-de-donnees-france"
+    assert first.published == "2025-11-06T08:30:00+00:00" or first.published.startswith(
+        "2025-11-06"
+    )
+    assert first.author == "Juliette Robieux"
+    assert first.section == "Économie"
+    assert first.summary == "Alibaba Cloud annonce l'ouverture de centres de données en France."
+    assert second.content_html is not None and "Le trafic sera perturbé." in second.content_html
+
+
+def test_atom_html_title_and_authors() -> None:
+    feed = read("atom.xml")
+    assert feed.title == "Example Tech News"
+    assert feed.language == "en"
+    (entry,) = feed.items
+    assert entry.title == "Chips & clouds: the new race"
+    assert entry.author is not None and entry.author.startswith("Ada Byron")
+    assert entry.url == "https://tech.example/2025/11/chips-clouds"
+    assert entry.published is not None and entry.published.startswith("2025-11-26")
+    assert entry.summary == "Data centres are the new oil fields."
+
+
+def test_rss1_rdf() -> None:
+    feed = read("rss1.rdf")
+    assert feed.title == "Old School RDF"
+    assert [item.title for item in feed.items] == ["First RDF item"]
+    assert feed.items[0].published is not None
+
+
+def test_rss091_latin1_with_html_entities() -> None:
+    feed = read("rss091.xml")
+    assert feed.title == "Vieux flux élégant"
+    assert feed.items[0].title == "Café crème & croissants"
+    assert feed.items[0].summary == "Le petit-déjeuner à la française."
+
+
+def test_json_feed_1_1() -> None:
+    feed = read("feed-1.1.json")
+    assert feed.title == "Carnet de bord"
+    assert feed.language == "fr"
+    first, second = feed.items
+    assert first.title == "Le marché de Noël ouvre"
+    assert first.author == "Camille Martin"  # inherited from the feed's authors
+    assert first.section == "Vie locale"
+    assert first.summary == "Les chalets sont installés."
+    assert second.title is None  # titles are optional in JSON Feed: never invented
+    assert second.url == "https://carnet.example/2025/11/20/premier"
+    assert second.updated is not None and second.updated.startswith("2025-11-21")
+    assert second.summary == "Premier billet sans titre.\nDeuxième paragraphe."
+
+
+def test_json_feed_1_0_numeric_id_and_author() -> None:
+    feed = read("feed-1.0.json")
+    (item,) = feed.items
+    assert item.guid == "42"
+    assert item.author == "Old Author"
+    assert item.published == "2025-01-02T03:04:05+00:00"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "x", "items": "nope"}',
+        b'{"hello": "world"}',
+        b"[1, 2, 3]",
+    ],
+)
+def test_json_that_is_not_a_feed(body: bytes) -> None:
+    with pytest.raises(ParseError, match="JSON Feed"):
+        parse_feed(body)
+
+
+def test_entity_bomb_is_not_expanded() -> None:
+    entities = "".join(
+        f'<!ENTITY e{i} "{("&e" + str(i - 1) + ";") * 10 if i else "lol"}">' for i in range(12)
+    )
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]>'
+        '<rss version="2.0"><channel><title>Bomb &e11;</title>'
+        "<item><title>still here</title></item></channel></rss>"
+    ).encode()
+    feed = parse_feed(bomb)
+    assert "lol" not in (feed.title or "")
+    assert [item.title for item in feed.items] == ["still here"]
+
+
+def test_absurd_dates_are_dropped_not_invented() -> None:
+    feed = parse_feed(
+        b'<rss version="2.0"><channel><title>d</title>'
+        b"<item><title>zero</title><pubDate>0000-00-00</pubDate></item>"
+        b"<item><title>far</title><pubDate>Fri, 01 Jan 9999 00:00:00 GMT</pubDate></item>"
+        b"<item><title>ok</title><pubDate>Thu, 06 Nov 2025 09:30:00 +0100</pubDate></item>"
+        b"</channel></rss>"
+    )
+    assert [item.published for item in feed.items][:2] == [None, None]
+    assert feed.items[2].published is not None
+
+
+def test_unsafe_entry_links_are_dropped() -> None:
+    feed = parse_feed(
+        b'<rss version="2.0"><channel><title>t</title><link>https://s.example/</link>'
+        b"<item><title>a</title><link>javascript:alert(1)</link></item>"
+        b"<item><title>b</title><link>file:///etc/passwd</link></item>"
+        b"<item><title>c</title><link>data:text/html,x</link></item>"
+        b"</channel></rss>"
+    )
+    assert [item.url for item in feed.items] == [None, None, None]
+
+
+def test_five_thousand_items(tmp_path: Path) -> None:
+    items = "".join(
+        f"<item><title>Item {i}</title><link>https://big.example/{i}</link><guid>g{i}</guid></item>"
+        for i in range(5000)
+    )
+    feed = parse_feed(
+        f'<rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode()
+    )
+    assert len(feed.items) == 5000
+    assert feed.items[-1].url == "https://big.example/4999"
+
+
+def test_html_error_page_is_not_a_feed() -> None:
+    with pytest.raises(ParseError):
+        parse_feed(b"<!doctype html><html><head><title>502 Bad Gateway</title></head></html>")

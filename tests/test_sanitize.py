@@ -1,0 +1,86 @@
+"""Untrusted text loses everything a terminal would interpret."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsreader.content.charset import decode
+from newsreader.content.sanitize import clean_line, clean_text, safe_url, strip_tags
+from newsreader.errors import ParseError
+
+
+def test_escape_sequences_go_whole() -> None:
+    dirty = "a\x1b[31mred\x1b[0m b\x1b]0;title\x07c \x9b2J d\x1b]8;;https://x\x1b\\link"
+    assert clean_text(dirty) == "ared bc  dlink"
+
+
+@pytest.mark.parametrize(
+    "char", ["\x00", "\x07", "\x08", "\x0b", "\x1b", "\x7f", "\x85x", "\u202e", "\u2066", "\ud800"]
+)
+def test_control_and_bidi_characters_removed(char: str) -> None:
+    out = clean_text(f"left{char} right")
+    assert all(c not in out for c in char if c != "x")
+    assert out.startswith("left") and out.endswith(" right")
+
+
+def test_newlines_and_tabs_survive() -> None:
+    assert clean_text("a\r\nb\rc\td\u2028e") == "a\nb\nc\td\ne"
+
+
+def test_clean_line_collapses_and_keeps_missing_missing() -> None:
+    assert clean_line("  Un\n titre\t long ") == "Un titre long"
+    assert clean_line("\x1b[0m  ") is None
+    assert clean_line(None) is None
+
+
+@pytest.mark.parametrize(
+    ("href", "base", "expected"),
+    [
+        ("/a/b", "https://site.example/x/y", "https://site.example/a/b"),
+        ("c", "https://site.example/x/y", "https://site.example/x/c"),
+        ("HTTPS://Site.example/Z", None, "https://Site.example/Z"),
+        ("mailto:redaction@site.example", None, "mailto:redaction@site.example"),
+        ("javascript:alert(1)", None, None),
+        ("JaVa\tScRiPt:alert(1)", "https://site.example/", None),
+        (" data:text/html;base64,PHNjcmlwdD4=", None, None),
+        ("file:///etc/passwd", None, None),
+        ("ftp://files.example/x", None, None),
+        ("/relative/without/base", None, None),
+        ("http://[::1", None, None),
+    ],
+)
+def test_safe_url(href: str, base: str | None, expected: str | None) -> None:
+    assert safe_url(href, base) == expected
+
+
+def test_strip_tags() -> None:
+    assert strip_tags("Un &amp; deux <script>alert(1)</script><b>gras</b>") == "Un & deux gras"
+    assert strip_tags("a < b and c > d") == "a < b and c > d"
+    assert strip_tags("<p>one</p><p>two</p>") == "one\ntwo"
+
+
+def test_charset_header_lies_but_bytes_are_utf8() -> None:
+    body = "<p>Données à l'été</p>".encode()
+    assert decode(body, "iso-8859-1") == "<p>Données à l'été</p>"
+
+
+def test_charset_from_meta_when_bytes_are_latin1() -> None:
+    body = '<meta charset="windows-1252"><p>Données à l’été</p>'.encode("cp1252")
+    assert "Données à l’été" in decode(body, "utf-8")
+
+
+def test_charset_sniffed_without_any_declaration() -> None:
+    body = ("<p>" + "Les données de l'été sont arrivées très tôt à Genève. " * 20 + "</p>").encode(
+        "cp1252"
+    )
+    assert "données de l'été" in decode(body, None)
+
+
+def test_bom_wins() -> None:
+    assert decode(b"\xff\xfe" + "Été".encode("utf-16-le")) == "Été"
+    assert decode(b"\xef\xbb\xbf" + "Été".encode(), "cp1252") == "Été"
+
+
+def test_binary_is_refused() -> None:
+    with pytest.raises(ParseError):
+        decode(bytes(range(256)) * 10)
