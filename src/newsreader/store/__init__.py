@@ -1,0 +1,35 @@
+"""The offline cache: one SQLite file, the only code in newsreader that speaks SQL.
+
+    from newsreader.store import Store
+
+    with Store.open() as store:          # paths.db_path(), created on first use
+        store.upsert_source("lemonde", kind="feed", location=url, section="Monde")
+        store.upsert_articles("lemonde", articles)
+        rows = store.articles(section="Monde", unread=True, limit=50)
+
+Importing this package opens nothing; :meth:`Store.open` does.
+"""
+
+from __future__ import annotations
+
+from newsreader.store.schema import SCHEMA_VERSION
+from newsreader.store.store import (
+    DEFAULT_KEEP,
+    SEARCH_CANDIDATES,
+    Store,
+    StoreInfo,
+    print_notice,
+)
+from newsreader.store.upsert import ArticleInput, FetchMeta, UpsertResult
+
+__all__ = [
+    "DEFAULT_KEEP",
+    "SCHEMA_VERSION",
+    "SEARCH_CANDIDATES",
+    "ArticleInput",
+    "FetchMeta",
+    "Store",
+    "StoreInfo",
+    "UpsertResult",
+    "print_notice",
+]

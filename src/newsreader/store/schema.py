@@ -1,0 +1,196 @@
+"""The cache schema as an ordered list of migrations.
+
+``MIGRATIONS[n]`` takes a database from version ``n`` to ``n + 1``; the version lives in
+``PRAGMA user_version``. A migration is never edited once released: change the schema by
+appending one. :mod:`newsreader.store.db` runs the missing ones in one transaction.
+
+Layout, and why:
+
+- ``articles`` holds the small per-article columns the lists need, so an index walk
+  of 50 rows touches few pages; the large text sits in ``bodies``.
+- ``bodies`` is also the external content of the FTS5 table ``search`` (title, lede,
+  text), so the words are not stored twice. ``title`` is copied there for that reason.
+- ``reader_state`` (read, starred) is apart from content: a re-sync updates
+  ``articles``/``bodies`` in place and never touches it. An article is "updated since
+  read" when its content ``version`` passed the ``read_version`` recorded at reading.
+- ``sections.total/unread``, ``sources.article_count`` and the one-row ``totals`` are
+  kept by triggers, so the section list costs one row per section, not a table scan.
+- ``sort_key`` is the UTC instant of the article (published, else updated, else first
+  fetch) so that ``ORDER BY sort_key DESC`` is one index walk.
+"""
+
+from __future__ import annotations
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION"]
+
+APPLICATION_ID = 0x4E575344
+"""``PRAGMA application_id`` ("NWSD"): tells our cache from any other SQLite file."""
+
+_V1 = """
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    location TEXT,
+    section TEXT,
+    flash INTEGER NOT NULL DEFAULT 0,
+    etag TEXT,
+    last_modified TEXT,
+    next_fetch_at TEXT,
+    last_fetch_at TEXT,
+    last_success_at TEXT,
+    last_error TEXT,
+    last_error_at TEXT,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    fetch_count INTEGER NOT NULL DEFAULT 0,
+    article_count INTEGER NOT NULL DEFAULT 0,
+    last_new INTEGER NOT NULL DEFAULT 0,
+    last_updated INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL
+);
+
+CREATE TABLE sections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    total INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE articles (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+    section_id INTEGER REFERENCES sections(id),
+    category TEXT,
+    title TEXT,
+    url TEXT,
+    author TEXT,
+    published TEXT,
+    updated TEXT,
+    language TEXT,
+    publisher TEXT,
+    image TEXT,
+    sort_key TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
+    content_hash TEXT NOT NULL,
+    origin TEXT,
+    mtime REAL
+);
+CREATE INDEX articles_by_date ON articles(sort_key);
+CREATE INDEX articles_by_section ON articles(section_id, sort_key);
+CREATE INDEX articles_by_source ON articles(source_id, sort_key);
+CREATE INDEX articles_by_origin ON articles(source_id, origin) WHERE origin IS NOT NULL;
+
+CREATE TABLE bodies (
+    rid INTEGER PRIMARY KEY REFERENCES articles(rid),
+    title TEXT,
+    lede TEXT,
+    text TEXT NOT NULL DEFAULT '',
+    markdown TEXT NOT NULL DEFAULT '',
+    headings TEXT
+);
+
+CREATE TABLE reader_state (
+    rid INTEGER PRIMARY KEY REFERENCES articles(rid),
+    read INTEGER NOT NULL DEFAULT 0,
+    starred INTEGER NOT NULL DEFAULT 0,
+    read_at TEXT,
+    read_version INTEGER NOT NULL DEFAULT 0,
+    starred_at TEXT
+);
+CREATE INDEX reader_state_starred ON reader_state(rid) WHERE starred = 1;
+
+CREATE TABLE totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    articles INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    starred INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO totals (id) VALUES (1);
+
+CREATE TABLE ui_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE search USING fts5(
+    title, lede, text,
+    content = 'bodies', content_rowid = 'rid',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO search (search, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)');
+-- Merge index segments less eagerly: batch inserts run ~30% faster, queries no slower.
+INSERT INTO search (search, rank) VALUES ('automerge', 8);
+
+-- Counts follow every insert, delete, move and read/star change.
+CREATE TRIGGER articles_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO reader_state (rid) VALUES (new.rid);
+    UPDATE sections SET total = total + 1, unread = unread + 1 WHERE id = new.section_id;
+    UPDATE sources SET article_count = article_count + 1 WHERE id = new.source_id;
+    UPDATE totals SET articles = articles + 1, unread = unread + 1;
+END;
+
+CREATE TRIGGER articles_delete AFTER DELETE ON articles BEGIN
+    UPDATE sections SET total = total - 1,
+        unread = unread - coalesce((SELECT read = 0 FROM reader_state WHERE rid = old.rid), 0)
+        WHERE id = old.section_id;
+    UPDATE sources SET article_count = article_count - 1 WHERE id = old.source_id;
+    UPDATE totals SET articles = articles - 1,
+        unread = unread - coalesce((SELECT read = 0 FROM reader_state WHERE rid = old.rid), 0),
+        starred = starred - coalesce((SELECT starred FROM reader_state WHERE rid = old.rid), 0);
+    DELETE FROM reader_state WHERE rid = old.rid;
+    DELETE FROM bodies WHERE rid = old.rid;
+END;
+
+CREATE TRIGGER articles_move_section AFTER UPDATE OF section_id ON articles
+WHEN old.section_id IS NOT new.section_id BEGIN
+    UPDATE sections SET total = total - 1,
+        unread = unread - coalesce((SELECT read = 0 FROM reader_state WHERE rid = old.rid), 0)
+        WHERE id = old.section_id;
+    UPDATE sections SET total = total + 1,
+        unread = unread + coalesce((SELECT read = 0 FROM reader_state WHERE rid = new.rid), 0)
+        WHERE id = new.section_id;
+END;
+
+CREATE TRIGGER articles_move_source AFTER UPDATE OF source_id ON articles
+WHEN old.source_id IS NOT new.source_id BEGIN
+    UPDATE sources SET article_count = article_count - 1 WHERE id = old.source_id;
+    UPDATE sources SET article_count = article_count + 1 WHERE id = new.source_id;
+END;
+
+CREATE TRIGGER reader_state_read AFTER UPDATE OF read ON reader_state
+WHEN old.read IS NOT new.read BEGIN
+    UPDATE sections SET unread = unread + (CASE WHEN new.read THEN -1 ELSE 1 END)
+        WHERE id = (SELECT section_id FROM articles WHERE rid = new.rid);
+    UPDATE totals SET unread = unread + (CASE WHEN new.read THEN -1 ELSE 1 END);
+END;
+
+CREATE TRIGGER reader_state_starred AFTER UPDATE OF starred ON reader_state
+WHEN old.starred IS NOT new.starred BEGIN
+    UPDATE totals SET starred = starred + (CASE WHEN new.starred THEN 1 ELSE -1 END);
+END;
+
+-- The external-content FTS index follows bodies (the 'delete' command needs the old text).
+CREATE TRIGGER bodies_insert AFTER INSERT ON bodies BEGIN
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, new.title, new.lede, new.text);
+END;
+
+CREATE TRIGGER bodies_delete AFTER DELETE ON bodies BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, old.title, old.lede, old.text);
+END;
+
+CREATE TRIGGER bodies_update AFTER UPDATE OF title, lede, text ON bodies BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, old.title, old.lede, old.text);
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, new.title, new.lede, new.text);
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+"""SQL scripts, in order; index n upgrades version n to n + 1."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The version a store has once opened by this code."""

@@ -1,0 +1,424 @@
+"""Writing a batch of articles for one source: new, updated or unchanged.
+
+The rules that keep a cache trustworthy live here:
+
+- Text is sanitised again on the way in (the same functions content/ uses), so nothing
+  that skipped content/ can put control characters into the cache.
+- An article is rewritten only when its content hash changed, and then field by field:
+  an empty field in the new version never blanks a stored one, so a fetch that came
+  back thin (a summary instead of the page, a failed extraction) cannot erase text.
+- An article belongs to the first source that stored it; another source carrying the
+  same URL does not take it over (``open`` of a URL, with no source, may refresh it).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from newsreader.content.dates import utc_key
+from newsreader.content.sanitize import clean_line, clean_text, safe_url
+from newsreader.errors import StoreError
+from newsreader.ids import ID_LENGTH
+from newsreader.models import Article
+
+__all__ = ["ArticleInput", "FetchMeta", "UpsertResult", "prepare", "upsert"]
+
+_FUTURE_SLACK = timedelta(days=1)
+_HEX = frozenset("0123456789abcdef")
+# Characters the sanitiser may act on (controls, escapes, CR and Unicode line breaks,
+# bidi overrides, BOM, surrogates) and "<" (it defangs active tags). Text without any
+# is left as content/ made it; text with one goes through clean_text again. Checking
+# first is ten times cheaper than cleaning, and bodies are most of a batch's bytes.
+_SUSPECT_CLASS = (
+    "[^\t\n\x20-\x3b\x3d-\x7e\xa0-\u2027\u202f-\u2065\u206a-\ud7ff\ue000-\ufefe\uff00-\U0010ffff]"
+)
+
+
+@functools.cache
+def _suspect(line: bool) -> re.Pattern[str]:
+    """The check, compiled on first write (~5 ms: not paid by read-only commands). For
+    one-line fields it also flags what clean_line changes: whitespace but single spaces."""
+    return re.compile(_SUSPECT_CLASS + (r"|[^\S ]|  |^ | $" if line else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInput:
+    """An article plus where it was read from, for sources that re-scan files."""
+
+    article: Article
+    origin: str | None = None
+    """The file path (or feed guid) it came from; keys :meth:`Store.file_stamps`."""
+    mtime: float | None = None
+    """The file's modification time when it was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchMeta:
+    """What a successful fetch tells about the next one (stored on the source)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    next_fetch_at: str | None = None
+    """UTC ISO instant; None means "whenever sync runs next"."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """How a batch changed the cache."""
+
+    new: int = 0
+    updated: int = 0
+    """Stored before, and some content changed."""
+    unchanged: int = 0
+    """Same content (not rewritten), or owned by another source."""
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """An article as it is written: cleaned, with its hash."""
+
+    id: str
+    category: str | None
+    title: str | None
+    url: str | None
+    author: str | None
+    published: str | None
+    updated: str | None
+    language: str | None
+    publisher: str | None
+    image: str | None
+    lede: str | None
+    markdown: str
+    text: str
+    headings: str | None
+    origin: str | None
+    mtime: float | None
+    content_hash: str
+    date_key: str | None
+
+
+# Columns of articles/bodies that carry content, in the order of _Row and the SELECT below.
+_SMALL = (
+    "category",
+    "title",
+    "url",
+    "author",
+    "published",
+    "updated",
+    "language",
+    "publisher",
+    "image",
+)
+_SEARCHED = ("title", "lede", "text")
+
+
+def _clean_body(value: str | None) -> str:
+    """clean_text, skipped for text that holds nothing it would change."""
+    if not value:
+        return ""
+    return clean_text(value) if _suspect(False).search(value) else value
+
+
+def _digest(values: Iterable[str | None]) -> str:
+    """A hash of the content fields; None and "" differ, fields cannot run together."""
+    digest = hashlib.sha256()
+    for value in values:
+        digest.update(b"\x01" if value is None else value.encode("utf-8") + b"\x00")
+    return digest.hexdigest()[:32]
+
+
+def _line(value: str | None) -> str | None:
+    """clean_line, skipped for a value it would return unchanged."""
+    if value is None or _suspect(True).search(value):
+        return clean_line(value)
+    return value or None
+
+
+def _date(value: str | None) -> str | None:
+    value = _line(value)
+    return value if utc_key(value) else None
+
+
+def prepare(item: Article | ArticleInput) -> _Row:
+    """Clean and hash one article (outside the transaction: it is pure CPU)."""
+    article, origin, mtime = (
+        (item.article, item.origin, item.mtime)
+        if isinstance(item, ArticleInput)
+        else (item, None, None)
+    )
+    if len(article.id) != ID_LENGTH or not set(article.id) <= _HEX:
+        raise ValueError(f"not an article id: {article.id!r}")
+    published, updated = _date(article.published), _date(article.updated)
+    headings = [line for line in map(_line, article.headings) if line]
+    fields = {
+        "category": _line(article.section),
+        "title": _line(article.title),
+        "url": safe_url(article.url),
+        "author": _line(article.author),
+        "published": published,
+        "updated": updated,
+        "language": _line(article.language),
+        "publisher": _line(article.source),
+        "image": safe_url(article.image),
+        "lede": _clean_body(article.lede).strip() or None,
+        "markdown": _clean_body(article.markdown),
+        "text": _clean_body(article.text),
+        "headings": json.dumps(headings, ensure_ascii=False) if headings else None,
+    }
+    digest = _digest(fields.values())
+    return _Row(
+        id=article.id,
+        category=fields["category"],
+        title=fields["title"],
+        url=fields["url"],
+        author=fields["author"],
+        published=published,
+        updated=updated,
+        language=fields["language"],
+        publisher=fields["publisher"],
+        image=fields["image"],
+        lede=fields["lede"],
+        markdown=fields["markdown"] or "",
+        text=fields["text"] or "",
+        headings=fields["headings"],
+        origin=clean_line(origin),
+        mtime=mtime,
+        content_hash=digest,
+        date_key=utc_key(published) or utc_key(updated),
+    )
+
+
+def _sort_key(date_key: str | None, fetched_at: str) -> str:
+    """Order by the article's date; a date far in the future (a feed's typo) would pin
+    the article to the top for years, so it counts as the fetch time instead."""
+    if not date_key:
+        return fetched_at
+    limit = datetime.fromisoformat(fetched_at.replace("Z", "+00:00")) + _FUTURE_SLACK
+    return fetched_at if date_key > limit.strftime("%Y-%m-%dT%H:%M:%SZ") else date_key
+
+
+class _Sections:
+    """Section name to id, creating sections on first use."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._ids: dict[str, int] = {}
+
+    def id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        if name not in self._ids:
+            self._conn.execute("INSERT OR IGNORE INTO sections (name) VALUES (?)", (name,))
+            (self._ids[name],) = self._conn.execute(
+                "SELECT id FROM sections WHERE name = ?", (name,)
+            ).fetchone()
+        return self._ids[name]
+
+
+_INSERT_ARTICLE = """
+INSERT INTO articles (id, source_id, section_id, category, title, url, author, published,
+    updated, language, publisher, image, sort_key, fetched_at, changed_at, content_hash,
+    origin, mtime)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_INSERT_BODY = """
+INSERT INTO bodies (rid, title, lede, text, markdown, headings) VALUES (?, ?, ?, ?, ?, ?)
+"""
+_OLD_CONTENT = """
+SELECT a.rid, a.category, a.title, a.url, a.author, a.published, a.updated, a.language,
+    a.publisher, a.image, b.lede, b.markdown, b.text, b.headings, a.fetched_at
+FROM articles AS a JOIN bodies AS b ON b.rid = a.rid
+WHERE a.rid IN (SELECT value FROM json_each(?))
+"""
+
+
+def _nonblank(new: str | None, old: str | None) -> str | None:
+    return old if new is None or new == "" else new
+
+
+def _section_name(
+    source_sections: dict[int, str | None], owner: int | None, category: str | None
+) -> str | None:
+    """Where an article is filed: its source's section, else its own category."""
+    return (source_sections.get(owner) if owner is not None else None) or category
+
+
+def upsert(
+    conn: sqlite3.Connection,
+    source: str | None,
+    rows: list[_Row],
+    now: str,
+) -> UpsertResult:
+    """Write ``rows`` (already :func:`prepare`-d, ids unique) inside the caller's
+    transaction; see the module docstring for the rules."""
+    source_id: int | None = None
+    source_sections = dict(conn.execute("SELECT id, section FROM sources").fetchall())
+    if source is not None:
+        found = conn.execute("SELECT id FROM sources WHERE name = ?", (source,)).fetchone()
+        if found is None:
+            raise StoreError(f"unknown source: {source!r} (add it before storing articles)")
+        source_id = found[0]
+    sections = _Sections(conn)
+    existing = {
+        row[1]: row
+        for row in conn.execute(
+            "SELECT rid, id, source_id, content_hash, origin, mtime FROM articles "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([row.id for row in rows]),),
+        )
+    }
+    new = unchanged = 0
+    candidates: dict[int, tuple[_Row, int | None]] = {}
+    for row in rows:
+        old = existing.get(row.id)
+        if old is None:
+            section_id = sections.id(_section_name(source_sections, source_id, row.category))
+            cursor = conn.execute(
+                _INSERT_ARTICLE,
+                (
+                    row.id,
+                    source_id,
+                    section_id,
+                    row.category,
+                    row.title,
+                    row.url,
+                    row.author,
+                    row.published,
+                    row.updated,
+                    row.language,
+                    row.publisher,
+                    row.image,
+                    _sort_key(row.date_key, now),
+                    now,
+                    now,
+                    row.content_hash,
+                    row.origin,
+                    row.mtime,
+                ),
+            )
+            conn.execute(
+                _INSERT_BODY,
+                (cursor.lastrowid, row.title, row.lede, row.text, row.markdown, row.headings),
+            )
+            new += 1
+            continue
+        rid, _, owner, old_hash, old_origin, old_mtime = old
+        if source_id is not None and owner is not None and owner != source_id:
+            unchanged += 1
+            continue
+        new_owner = owner if owner is not None else source_id
+        if old_hash == row.content_hash:
+            if new_owner != owner or (row.origin, row.mtime) != (old_origin, old_mtime):
+                conn.execute(
+                    "UPDATE articles SET source_id = ?, section_id = ?, "
+                    "origin = coalesce(?, origin), mtime = coalesce(?, mtime) WHERE rid = ?",
+                    (
+                        new_owner,
+                        sections.id(_section_name(source_sections, new_owner, row.category)),
+                        row.origin,
+                        row.mtime,
+                        rid,
+                    ),
+                )
+            unchanged += 1
+            continue
+        candidates[rid] = (row, new_owner)
+    updated = _update_changed(conn, candidates, sections, source_sections, now)
+    unchanged += len(candidates) - updated
+    return UpsertResult(new=new, updated=updated, unchanged=unchanged)
+
+
+def _update_changed(
+    conn: sqlite3.Connection,
+    candidates: dict[int, tuple[_Row, int | None]],
+    sections: _Sections,
+    source_sections: dict[int, str | None],
+    now: str,
+) -> int:
+    """Merge the new versions into the stored ones; returns how many really changed."""
+    if not candidates:
+        return 0
+    updated = 0
+    olds = conn.execute(_OLD_CONTENT, (json.dumps(list(candidates)),)).fetchall()
+    for old in olds:
+        rid = old[0]
+        row, owner = candidates[rid]
+        old_small = old[1:10]
+        old_lede, old_markdown, old_text, old_headings, fetched_at = old[10:15]
+        small: tuple[str | None, ...] = tuple(
+            _nonblank(getattr(row, name), value)
+            for name, value in zip(_SMALL, old_small, strict=True)
+        )
+        lede = _nonblank(row.lede, old_lede)
+        if row.text or row.markdown:
+            body = (row.markdown, row.text, row.headings)
+        else:
+            body = (old_markdown, old_text, old_headings)
+        section_id = sections.id(_section_name(source_sections, owner, small[0]))
+        old_body = (old_markdown, old_text, old_headings)
+        if small == old_small and lede == old_lede and body == old_body:
+            # Nothing visible changed (the new version only lacked fields): remember
+            # its hash so the next identical fetch is recognised without this work.
+            conn.execute(
+                "UPDATE articles SET content_hash = ?, source_id = ?, section_id = ?,"
+                " origin = coalesce(?, origin), mtime = coalesce(?, mtime)"
+                " WHERE rid = ?",
+                (row.content_hash, owner, section_id, row.origin, row.mtime, rid),
+            )
+            continue
+        published, updated_date = small[4], small[5]
+        date_key = utc_key(published) or utc_key(updated_date)
+        conn.execute(
+            "UPDATE articles SET category = ?, title = ?, url = ?, author = ?, published = ?,"
+            " updated = ?, language = ?, publisher = ?, image = ?, source_id = ?,"
+            " section_id = ?, sort_key = ?, changed_at = ?, version = version + 1,"
+            " content_hash = ?, origin = coalesce(?, origin), mtime = coalesce(?, mtime)"
+            " WHERE rid = ?",
+            (
+                *small,
+                owner,
+                section_id,
+                _sort_key(date_key, fetched_at),
+                now,
+                row.content_hash,
+                row.origin,
+                row.mtime,
+                rid,
+            ),
+        )
+        title = small[1]
+        if (title, lede, body[1]) != (old_small[1], old_lede, old_text):
+            conn.execute(
+                "UPDATE bodies SET title = ?, lede = ?, text = ?, markdown = ?,"
+                " headings = ? WHERE rid = ?",
+                (title, lede, body[1], body[0], body[2], rid),
+            )
+        elif body != old_body:
+            # Not a searched column: leave the FTS index alone.
+            conn.execute(
+                "UPDATE bodies SET markdown = ?, headings = ? WHERE rid = ?",
+                (body[0], body[2], rid),
+            )
+        updated += 1
+    return updated
+
+
+def unique_rows(items: Iterable[Article | ArticleInput]) -> list[_Row]:
+    """Prepare a batch; when an id appears twice, the last version wins."""
+    rows: dict[str, _Row] = {}
+    for item in items:
+        row = prepare(item)
+        rows.pop(row.id, None)
+        rows[row.id] = row
+    return list(rows.values())
