@@ -13,24 +13,33 @@ from collections import Counter
 
 __all__ = ["guess_language"]
 
+_COMMON_WORDS = {
+    "fr": "le la les des du une est et en que qui dans pour pas sur au aux avec ce cette ses "
+    "son sont été par plus il elle nous vous leur mais où ont aussi être fait comme très a",
+    "en": "the of and to in is that for it with as was on are be by this have from which or "
+    "at an not were has their will its been would they who also than",
+    "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von auch es "
+    "werden aus er hat dass sie nach wird bei einer noch wie über",
+    "es": "el la los las de que y en un una es por con para del se no al lo como más pero "
+    "sus ha este esta son fue también entre sobre o",
+    "it": "il di che la è per un una non con del della gli le sono si da al nel anche come ma "
+    "alla dei più questo stato degli e",
+    "pt": "o a os as de que e do da em um uma para com não por se na no mais dos das ao foi "
+    "como mas são pelo também pela",
+    "nl": "de het een van en is dat op te in zijn niet met voor aan er ook maar als bij door "
+    "om dan nog wordt worden",
+}
+_SHARED = {
+    word
+    for lang, words in _COMMON_WORDS.items()
+    for word in words.split()
+    if any(
+        word in other.split() for other_lang, other in _COMMON_WORDS.items() if other_lang != lang
+    )
+}
+# Only words that belong to one language vote: "la", "de", "que" prove nothing.
 _STOPWORDS: dict[str, frozenset[str]] = {
-    lang: frozenset(words.split())
-    for lang, words in {
-        "fr": "le la les des du une est et en que qui dans pour pas sur au aux avec ce cette "
-        "ses son sont été par plus il elle nous vous leur mais où ont",
-        "en": "the of and to in is that for it with as was on are be by this have from "
-        "which or at an not were has their will its",
-        "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von "
-        "auch es an werden aus er hat dass sie nach wird bei",
-        "es": "el la los las de que y en un una es por con para del se no al lo como más "
-        "pero sus le ha este esta son",
-        "it": "il di che la è per un una non con del della gli le sono si da al nel anche "
-        "come ma alla dei più questo",
-        "pt": "o a os as de que e do da em um uma para com não por se na no mais dos das "
-        "ao foi como mas são pelo",
-        "nl": "de het een van en is dat op te in zijn niet met voor aan er ook maar als bij "
-        "door om dan nog wordt",
-    }.items()
+    lang: frozenset(words.split()) - _SHARED for lang, words in _COMMON_WORDS.items()
 }
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -41,7 +50,7 @@ def guess_language(text: str, *, sample: int = 20_000) -> str | None:
     scores = {lang: sum(words[w] for w in stopwords) for lang, stopwords in _STOPWORDS.items()}
     best, score = max(scores.items(), key=lambda item: item[1])
     total = sum(words.values())
-    if score < 5 or score < total * 0.08:
+    if score < 4 or score < total * 0.04:
         return None
     runner_up = max(s for lang, s in scores.items() if lang != best)
     return best if score >= runner_up * 1.3 else None

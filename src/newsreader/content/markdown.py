@@ -85,14 +85,19 @@ def _load_bs4() -> type[BeautifulSoup]:
     # bs4 imports soupsieve (CSS selectors) when it can: 40-60 ms of regex compiling
     # that `newsreader open` pays on every run and never uses. bs4 supports running
     # without it, so keep it out unless something else in the process loaded it.
-    if "bs4" not in sys.modules and "soupsieve" not in sys.modules:
-        sys.modules["soupsieve"] = None  # type: ignore[assignment]
+    # Likewise its encoding detection (chardet, ~15 ms) is never used: markdownify is
+    # given text that content/charset.py already decoded.
+    skipped = [name for name in ("soupsieve", "chardet", "cchardet") if name not in sys.modules]
+    if "bs4" not in sys.modules:
+        for name in skipped:
+            sys.modules[name] = None  # type: ignore[assignment]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # bs4 warns that selectors are off
                 import bs4  # noqa: F401
         finally:
-            del sys.modules["soupsieve"]
+            for name in skipped:
+                del sys.modules[name]
     from bs4 import BeautifulSoup
 
     return BeautifulSoup

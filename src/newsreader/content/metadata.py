@@ -7,6 +7,7 @@ most exact; visible text is the fallback that every page has.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -18,13 +19,35 @@ from lxml.html import HtmlElement
 from newsreader.content.dates import parse_date
 from newsreader.content.sanitize import clean_line, safe_url
 
-__all__ = ["PageMeta", "read_metadata", "strip_byline_prefix", "BYLINE_PREFIX", "DATE_LINE"]
+__all__ = [
+    "BYLINE_PREFIX",
+    "DATE_LINE",
+    "PageMeta",
+    "fill_from_body",
+    "find_headline",
+    "person_name",
+    "read_metadata",
+    "strip_byline_prefix",
+]
 
 _ARTICLE_TYPES = {
-    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
-    "report", "scholarlyarticle", "techarticle", "socialmediaposting", "review",
-    "askpublicnewsarticle", "satiricalarticle", "medicalscholarlyarticle",
+    "article",
+    "newsarticle",
+    "blogposting",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "liveblogposting",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+    "socialmediaposting",
+    "review",
+    "askpublicnewsarticle",
+    "satiricalarticle",
+    "medicalscholarlyarticle",
 }
 _PAGE_TYPES = {"webpage", "itempage", "collectionpage", "aboutpage", "qapage", "faqpage"}
 BYLINE_PREFIX = re.compile(
@@ -48,9 +71,89 @@ _LEDE_CLASS = re.compile(
     r"article-?lead|article-?intro|article-?summary|post-?excerpt)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+_LEDE_TAGS = frozenset({"p", "div", "h2", "section", "span", "strong"})
+_NOT_LEDE_ANCESTORS = frozenset(
+    {"li", "a", "figure", "figcaption", "form", "details", "dialog", "button"}
+)
+_NOT_LEDE_CONTENT = ".//h1|.//h2|.//h3|.//script|.//style|.//form|.//input|.//figure"
+# Classes that say "about someone or something else": the site's or the author's
+# description, a teaser list.
+_NOT_LEDE_CLASS = re.compile(
+    r"author|site|blog|bio\b|teaser-?list|-list\b|widget|related|image|img|photo|media|figure|"
+    r"caption|credit|cookie|consent|privacy|search|modal|dialog|slider|cmplz",
+    re.IGNORECASE,
+)
+# Boxes of other stories or about the author, whose own "intro" or "teaser" is no lede.
+_TEASER_BOX = re.compile(
+    r"sidebar|widget|related|recommend|teasers|teaser-?(?:list|box|container)|comment|promo|"
+    r"newsletter|video|gallery|slider|carousel|author|popular|more-|footer|cookie|consent|"
+    r"privacy|gdpr|modal|dialog|search|caption|figure|media-|image|photo|"
+    r"(?:^|\s)(?:aside|box|links?)(?:$|\s)",
+    re.IGNORECASE,
+)
+_CARD = re.compile(r"teaser|card", re.IGNORECASE)
+_COMMENTS_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:comments?|commentlist|respond|reply|discussion)(?:$|[\s_-])", re.IGNORECASE
+)
 _BYLINE_CLASS = re.compile(r"(author|byline|signature|auteur|writer|contributor)", re.IGNORECASE)
 _BREADCRUMB_CLASS = re.compile(r"breadcrumb|fil-?ariane|ariane", re.IGNORECASE)
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·»:-]\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—·»«›‹:-]\s+")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
+_ORGANIZATION_TYPES = {
+    "organization",
+    "newsmediaorganization",
+    "corporation",
+    "onlinebusiness",
+    "website",
+    "localbusiness",
+    "governmentorganization",
+    "educationalorganization",
+    "ngo",
+}
+# Values of an "author" field that name no one: CMS accounts and roles.
+_NO_AUTHOR = {
+    "admin",
+    "administrator",
+    "publisher",
+    "editor",
+    "webmaster",
+    "user",
+    "guest",
+    "author",
+    "name",
+    "unknown",
+    "anonymous",
+    "staff",
+}
+_NAME_PARTICLES = {
+    "von",
+    "van",
+    "de",
+    "da",
+    "di",
+    "del",
+    "della",
+    "le",
+    "la",
+    "du",
+    "des",
+    "der",
+    "ten",
+}
+# Author-page links: "View all posts by Jane Doe", "Alle Beiträge von Jane Doe".
+_POSTS_BY = re.compile(
+    r"^\s*(?:(?:view|see|more) (?:all )?(?:posts|articles|stories) (?:by|from)|"
+    r"(?:zeige )?alle (?:beiträge|artikel) von|(?:voir )?tous les articles (?:de|par)|"
+    r"ver todas las (?:entradas|publicaciones) de|articles? by|artikel von|beitrag von)\s+",
+    re.IGNORECASE,
+)
+# What follows a name in a byline: a date, "Stand: …", "Hace 3 horas", a label.
+_BYLINE_TAIL = re.compile(
+    r"(?:\s*[|•·,–—-]\s*|\s+(?:le|am|on|el|den|vom|the)\s+|\s+)(?=\d)|"
+    r"\s+(?=(?:jan|feb|m[äa]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zé]*\.?\s+\d)|"
+    r"(?:\s+|(?<=[a-z]))(?=(?:hace|vor|il y a)\s+\d)|\s+\S+:(?:\s|$)|\s*[|(]",
+    re.IGNORECASE,
+)
 _MAX_JSON_LD = 1_000_000
 
 
@@ -69,6 +172,8 @@ class PageMeta:
     description: str | None = None
     site_name: str | None = None
     image: str | None = None
+    headline: str | None = None
+    """The page's visible ``<h1>``, which may word the title differently."""
 
 
 def strip_byline_prefix(value: str) -> str:
@@ -80,9 +185,14 @@ def _first(*values: object) -> str | None:
     for value in values:
         if isinstance(value, list):
             value = next((v for v in value if isinstance(v, str) and v.strip()), None)
-        if isinstance(value, str) and (line := clean_line(value)):
+        if isinstance(value, str) and (line := clean_line(_unescape(value))):
             return line
     return None
+
+
+def _unescape(value: str) -> str:
+    """``Arnault&#8217;s`` -> ``Arnault’s``: structured data often escapes twice."""
+    return html.unescape(value) if _ENTITY.search(value) else value
 
 
 # -- JSON-LD -----------------------------------------------------------------------------
@@ -125,13 +235,51 @@ def _names(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
     names: list[str] = []
     for item in items[:10]:
+        if isinstance(item, dict) and _types(item) & _ORGANIZATION_TYPES:
+            continue  # the publisher, not a writer
         name = item.get("name") if isinstance(item, dict) else item
         if isinstance(name, list):
             name = " ".join(n for n in name if isinstance(n, str))
-        if isinstance(name, str) and (line := clean_line(name)) and "://" not in line:
-            if line not in names:
-                names.append(line)
+        if isinstance(name, str) and (line := person_name(name)) and line not in names:
+            names.append(line)
     return names
+
+
+def person_name(value: str | None) -> str | None:
+    """A byline reduced to the name(s) in it, or None when it names no one."""
+    line = clean_line(_unescape(value or ""))
+    if not line:
+        return None
+    line = _POSTS_BY.sub("", line)
+    line = strip_byline_prefix(_BYLINE_TAIL.split(line, maxsplit=1)[0]).strip(" ,;|-–—→»")
+    if (
+        not line
+        or re.search(
+            r"://|@|©|\bwww\.|\.(?:com|de|fr|org|net|co\.uk)\b|\d|\*|_", line, re.IGNORECASE
+        )
+        or line.lower() in _NO_AUTHOR
+        or len(line) > 100
+        or (line[0].islower() and line.split()[0] not in _NAME_PARTICLES)
+    ):
+        return None  # an account name, a URL, a form label or a lowercase fragment
+    return line
+
+
+def _resolve_authors(node: dict[str, Any], tree: HtmlElement) -> None:
+    """Replace ``{"@id": …}`` author references by the Person nodes they point to
+    (the Yoast layout: the article in a ``@graph`` names its author by id)."""
+    authors = node.get("author")
+    items = authors if isinstance(authors, list) else [authors]
+    if not any(isinstance(i, dict) and "@id" in i and "name" not in i for i in items):
+        return
+    by_id = {
+        n["@id"]: n for n in _json_ld_nodes(tree) if isinstance(n.get("@id"), str) and "name" in n
+    }
+    resolved = [
+        by_id.get(i["@id"], i) if isinstance(i, dict) and isinstance(i.get("@id"), str) else i
+        for i in items
+    ]
+    node["author"] = resolved
 
 
 def _section_of(value: Any) -> str | None:
@@ -157,25 +305,26 @@ def _read_json_ld(tree: HtmlElement, meta: PageMeta) -> None:
                         name = item["item"].get("name")
                     if isinstance(name, str) and (line := clean_line(name)):
                         crumbs.append(line)
-    node = article or page
-    if node is not None:
-        meta.title = _first(node.get("headline"), node.get("name"))
-        meta.section = _section_of(node.get("articleSection"))
-        names = _names(node.get("author")) or _names(node.get("creator"))
+    chosen = article or page
+    if chosen is not None:
+        _resolve_authors(chosen, tree)
+        meta.title = _first(chosen.get("headline"), chosen.get("name"))
+        meta.section = _section_of(chosen.get("articleSection"))
+        names = _names(chosen.get("author")) or _names(chosen.get("creator"))
         meta.author = ", ".join(names) or None
-        meta.published = parse_date(node.get("datePublished") or node.get("dateCreated"))
-        meta.updated = parse_date(node.get("dateModified"))
-        language = node.get("inLanguage")
+        meta.published = parse_date(chosen.get("datePublished") or chosen.get("dateCreated"))
+        meta.updated = parse_date(chosen.get("dateModified"))
+        language = chosen.get("inLanguage")
         meta.language = _first(language if isinstance(language, str) else None)
-        meta.description = _first(node.get("description"))
-        url = node.get("url")
-        main = node.get("mainEntityOfPage")
+        meta.description = _first(chosen.get("description"))
+        url = chosen.get("url")
+        main = chosen.get("mainEntityOfPage")
         if isinstance(main, dict):
             main = main.get("@id") or main.get("url")
         meta.url = safe_url(url if isinstance(url, str) else None) or safe_url(
             main if isinstance(main, str) else None
         )
-        publisher = node.get("publisher")
+        publisher = chosen.get("publisher")
         if isinstance(publisher, dict):
             meta.site_name = _first(publisher.get("name"))
         if article is None:  # a WebPage node: its name is often the site, not the story
@@ -204,34 +353,76 @@ def _read_meta_tags(tree: HtmlElement, meta: PageMeta) -> None:
     tags = _meta_tags(tree)
     get = tags.get
     meta.title = meta.title or _first(
-        get("og:title"), get("twitter:title"), get("parsely-title"), get("dc.title"), get("headline")
+        get("og:title"),
+        get("twitter:title"),
+        get("parsely-title"),
+        get("dc.title"),
+        get("headline"),
     )
     meta.section = meta.section or _first(
-        get("article:section"), get("parsely-section"), get("section"), get("og:article:section"),
+        get("article:section"),
+        get("parsely-section"),
+        get("section"),
+        get("og:article:section"),
         get("articlesection"),
     )
     if meta.author is None:
         authors = [
-            a for a in (get("author"), get("article:author"), get("parsely-author"),
-                        get("sailthru.author"), get("dc.creator"), get("byl"))
+            a
+            for a in (
+                get("author"),
+                get("article:author"),
+                get("parsely-author"),
+                get("sailthru.author"),
+                get("dc.creator"),
+                get("byl"),
+            )
             if a and "://" not in a
         ]
         if authors:
-            meta.author = _first(strip_byline_prefix(authors[0]))
+            meta.author = person_name(authors[0])
     meta.published = meta.published or next(
-        filter(None, (parse_date(get(k)) for k in (
-            "article:published_time", "og:article:published_time", "datepublished",
-            "parsely-pub-date", "sailthru.date", "pubdate", "publishdate", "publish-date",
-            "date", "dc.date", "dc.date.issued", "dcterms.created", "dcterms.date",
-            "article.published", "citation_publication_date",
-        ))),
+        filter(
+            None,
+            (
+                parse_date(get(k))
+                for k in (
+                    "article:published_time",
+                    "og:article:published_time",
+                    "datepublished",
+                    "parsely-pub-date",
+                    "sailthru.date",
+                    "pubdate",
+                    "publishdate",
+                    "publish-date",
+                    "date",
+                    "dc.date",
+                    "dc.date.issued",
+                    "dcterms.created",
+                    "dcterms.date",
+                    "article.published",
+                    "citation_publication_date",
+                )
+            ),
+        ),
         None,
     )
     meta.updated = meta.updated or next(
-        filter(None, (parse_date(get(k)) for k in (
-            "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
-            "article.updated", "last-modified", "lastmod",
-        ))),
+        filter(
+            None,
+            (
+                parse_date(get(k))
+                for k in (
+                    "article:modified_time",
+                    "og:updated_time",
+                    "datemodified",
+                    "dcterms.modified",
+                    "article.updated",
+                    "last-modified",
+                    "lastmod",
+                )
+            ),
+        ),
         None,
     )
     meta.description = meta.description or _first(
@@ -241,7 +432,9 @@ def _read_meta_tags(tree: HtmlElement, meta: PageMeta) -> None:
     meta.image = safe_url(get("og:image")) or safe_url(get("twitter:image"))
     meta.url = meta.url or safe_url(get("og:url"))
     if meta.language is None:
-        locale = get("og:locale") or get("content-language") or get("dc.language") or get("language")
+        locale = (
+            get("og:locale") or get("content-language") or get("dc.language") or get("language")
+        )
         meta.language = _first(locale)
 
 
@@ -266,31 +459,111 @@ def _in_furniture(element: HtmlElement) -> bool:
     return False
 
 
-def _visible_lede(tree: HtmlElement) -> str | None:
-    for element in tree.iter("p", "div", "h2", "section", "span", "strong"):
-        if not _LEDE_CLASS.search(_class_of(element)) and element.get("itemprop") != "description":
+def _in_teaser(element: HtmlElement) -> bool:
+    """Inside a list item or a box of other stories (related, sidebar, author, video)."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("article", "main", "body"):
+            # An <article> can itself be a card in a list of other stories.
+            return ancestor.tag == "article" and bool(_CARD.search(_class_of(ancestor)))
+        if ancestor.tag in _NOT_LEDE_ANCESTORS or _TEASER_BOX.search(_class_of(ancestor)):
+            return True
+    return False
+
+
+def _link_share(element: HtmlElement, text: str) -> float:
+    linked = sum(len(_text(a)) for a in element.iter("a"))
+    return linked / len(text) if text else 0.0
+
+
+def _visible_lede(tree: HtmlElement, h1: HtmlElement | None) -> str | None:
+    """The standfirst: a lede-like class after the headline, outside boxes of links."""
+    after_h1 = h1 is None
+    for element in tree.iter():
+        if element is h1:
+            after_h1 = True
             continue
-        if _in_furniture(element):
+        if not after_h1 or element.tag not in _LEDE_TAGS:
             continue
+        kind = _class_of(element)
+        if not _LEDE_CLASS.search(kind) and element.get("itemprop") != "description":
+            continue
+        if _NOT_LEDE_CLASS.search(kind) or _in_furniture(element) or _in_teaser(element):
+            continue
+        if element.xpath(_NOT_LEDE_CONTENT):
+            continue  # a card with its own headline (a teaser for another story), a form
         text = clean_line(_text(element))
-        if text and 40 <= len(text) <= 1500 and not DATE_LINE.match(text):
+        if (
+            text
+            and 40 <= len(text) <= 1500
+            and len(text.split()) >= 6
+            and not DATE_LINE.match(text)
+            and not (len(text) < 120 and parse_date(text))
+            and _link_share(element, text) < 0.5
+        ):
             return text
     return None
 
 
-def _visible_byline(tree: HtmlElement) -> str | None:
+def _in_comments_or_form(element: HtmlElement) -> bool:
+    """Inside a comment thread or a form, whose "author" fields are readers' names."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("form", "label", "body"):
+            return bool(ancestor.tag != "body")
+        if _COMMENTS_CLASS.search(_class_of(ancestor)):
+            return True
+    return False
+
+
+def _described_lede(
+    tree: HtmlElement, h1: HtmlElement | None, description: str | None
+) -> str | None:
+    """The paragraph right under the headline when it is the page's own description:
+    a standfirst whatever its class is called."""
+    if h1 is None or not description or len(description) < 40:
+        return None
+    wanted = _words_of(description.rstrip(".…"))
+    for count, element in enumerate(h1.itersiblings() if h1.getparent() is not None else ()):
+        if count > 3:
+            break
+        for candidate in (element, *element.iterdescendants("p", "div", "span")):
+            text = clean_line(_text(candidate))
+            if text and 40 <= len(text) <= 1500 and _words_of(text)[: len(wanted)] == wanted:
+                return text
+    return None
+
+
+def _without_byline(lede: str, author: str) -> str:
+    """``Standfirst. Von Jane Doe 19. Oktober 2019`` -> ``Standfirst.``: a header
+    block matched as the lede can carry the byline and the date after it."""
+    found = re.search(rf"\s(?:von|by|par|por|di|door|av)\s+{re.escape(author)}\b", lede, re.I)
+    if found and found.start() >= 40:
+        return lede[: found.start()].rstrip()
+    return lede
+
+
+def _words_of(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _visible_byline(tree: HtmlElement, site_name: str | None) -> str | None:
     for element in tree.xpath('//*[@rel="author"] | //*[@itemprop="author"]'):
+        if _in_comments_or_form(element):
+            continue
         name = element.find(".//*[@itemprop='name']")
         text = clean_line(_text(name if name is not None else element))
-        if text and len(text) <= 100:
-            return strip_byline_prefix(text)
+        person = person_name(text) if text and len(text) <= 100 else None
+        if person and not (site_name and _same_words(person, site_name)):
+            return person
     for element in tree.iter("span", "div", "p", "a", "address"):
-        if not _BYLINE_CLASS.search(_class_of(element)) or _in_furniture(element):
+        kind = _class_of(element)
+        if not _BYLINE_CLASS.search(kind) or _COMMENTS_CLASS.search(kind):
+            continue
+        if _in_furniture(element) or _in_comments_or_form(element):
             continue
         text = clean_line(_text(element))
         if text and len(text) <= 100 and not DATE_LINE.match(text):
-            name = strip_byline_prefix(text)
-            if name and len(name.split()) <= 8:
+            name = person_name(text)
+            if name and len(name.split()) <= 8 and not (site_name and _same_words(name, site_name)):
                 return name
     return None
 
@@ -316,7 +589,9 @@ def _visible_dates(tree: HtmlElement, meta: PageMeta) -> None:
 def _visible_section(tree: HtmlElement, title: str | None) -> str | None:
     for element in tree.iter("nav", "ol", "ul", "div", "p"):
         if not _BREADCRUMB_CLASS.search(_class_of(element)) and element.get("aria-label") not in (
-            "breadcrumb", "Breadcrumb", "Fil d'Ariane",
+            "breadcrumb",
+            "Breadcrumb",
+            "Fil d'Ariane",
         ):
             continue
         crumbs = [clean_line(_text(a)) for a in element.iter("a")]
@@ -338,11 +613,63 @@ def _clean_title(title: str, site_name: str | None) -> str:
     return title
 
 
+def _same_words(one: str, other: str) -> bool:
+    return re.findall(r"\w+", one.lower()) == re.findall(r"\w+", other.lower())
+
+
+def _without_site(author: str, site_name: str) -> str | None:
+    """``Le Journal - Jane Doe`` -> ``Jane Doe``; None when the author is the site."""
+    parts = [p for p in re.split(r"\s+[|–—-]\s+", author) if not _same_words(p, site_name)]
+    return " - ".join(parts) or None
+
+
+def _headline_part(title: str, headline: str | None) -> str:
+    """``Site | Story`` -> ``Story`` when the page's ``<h1>`` is exactly that part."""
+    if not headline or len(headline) < 10 or _same_words(title, headline):
+        return title
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1 and any(_same_words(part, headline) for part in parts):
+        return headline
+    return title
+
+
+def _guessed_date(tree: HtmlElement, url: str | None) -> str | None:
+    """htmldate's reading of the page (URL, markup, visible dates): trafilatura's own
+    date finder, already loaded with it; its quick mode, which takes about 1 ms."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, url=url, original_date=True, extensive_search=False)
+    except (ValueError, TypeError):
+        return None
+    return parse_date(found) if found else None
+
+
 def _language(value: str | None) -> str | None:
     if not value:
         return None
     primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+
+
+def fill_from_body(lines: list[str], meta: PageMeta) -> None:
+    """Take a byline or a date line that opens the article body (``By Jane Doe``,
+    ``Updated: 12 May 2024``) as the author or date the page's markup did not give."""
+    for line in lines:
+        if len(line) > 160:
+            continue
+        if meta.author is None and BYLINE_PREFIX.match(line) and len(line.split()) <= 8:
+            meta.author = person_name(line)
+        elif DATE_LINE.match(line) and (day := parse_date(line)):
+            if _UPDATED_WORDS.search(line):
+                meta.updated = meta.updated or day
+            else:
+                meta.published = meta.published or day
+
+
+def find_headline(tree: HtmlElement) -> HtmlElement | None:
+    """The story's ``<h1>``: the first one outside navigation, footers and asides."""
+    return next((e for e in tree.iter("h1") if not _in_furniture(e) and _text(e)), None)
 
 
 def read_metadata(tree: HtmlElement, location: str | None = None) -> PageMeta:
@@ -359,7 +686,8 @@ def read_metadata(tree: HtmlElement, location: str | None = None) -> PageMeta:
             break
     if meta.url is None and base:
         meta.url = safe_url(base)
-    h1 = next((e for e in tree.iter("h1") if not _in_furniture(e) and _text(e)), None)
+    h1 = find_headline(tree)
+    meta.headline = clean_line(_text(h1)) if h1 is not None else None
     if meta.title is None and h1 is not None:
         meta.title = clean_line(_text(h1))
     if meta.title is None:
@@ -368,10 +696,18 @@ def read_metadata(tree: HtmlElement, location: str | None = None) -> PageMeta:
             meta.title = _clean_title(line, meta.site_name)
     elif h1 is not None and meta.site_name:
         meta.title = _clean_title(meta.title, meta.site_name)
-    meta.author = meta.author or _visible_byline(tree)
+    if meta.title and h1 is not None:
+        meta.title = _headline_part(meta.title, clean_line(_text(h1)))
+    if meta.author and meta.site_name:
+        meta.author = _without_site(meta.author, meta.site_name)
+    meta.author = meta.author or _visible_byline(tree, meta.site_name)
     if not (meta.published and meta.updated):
         _visible_dates(tree, meta)
+    if meta.published is None:
+        meta.published = _guessed_date(tree, base)
     meta.section = meta.section or _visible_section(tree, meta.title)
     meta.language = _language(tree.get("lang") or tree.get("xml:lang") or meta.language)
-    meta.lede = _visible_lede(tree)
+    meta.lede = _visible_lede(tree, h1) or _described_lede(tree, h1, meta.description)
+    if meta.lede and meta.author:
+        meta.lede = _without_byline(meta.lede, meta.author)
     return meta

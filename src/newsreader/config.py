@@ -1,0 +1,376 @@
+"""The user's configuration: ``config.toml``, read strictly, written gently.
+
+Reading uses :mod:`tomllib` into frozen dataclasses; an unknown key is an error that
+names the line and the key (and the key it probably meant), because a typo that is
+silently ignored is a setting that silently does nothing. Writing (``newsreader add``,
+``remove``, ``import``) goes through tomlkit, which keeps the user's comments and
+layout, and replaces the file atomically.
+
+    # ~/.config/newsreader/config.toml
+    [cache]
+    max_articles = 2000          # per source; starred articles are always kept
+
+    [sync]
+    concurrency = 16             # requests in flight at once
+    per_host = 6                 # ... and to one host
+    timeout = 20                 # seconds per request, all included
+    full_text = "auto"           # default for sources: auto | always | never
+
+    [reader]
+    mark_read_on_open = true
+    ticker = true
+
+    [keymap]                     # binding id = keys (see `?` in the reader)
+    quit = "q,ctrl+q"
+
+    [[source]]
+    name = "Le Monde"
+    url = "https://www.lemonde.fr/rss/une.xml"
+    section = "À la une"
+    flash = true
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from newsreader.errors import ConfigError
+
+__all__ = [
+    "FULL_TEXT_MODES",
+    "Config",
+    "FullText",
+    "SourceConfig",
+    "add_source",
+    "load_config",
+    "remove_source",
+    "save_sources",
+]
+
+FullText = Literal["auto", "always", "never"]
+FULL_TEXT_MODES: tuple[FullText, ...] = ("auto", "always", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One subscription: a feed URL, a site URL (feeds found by autodiscovery at
+    ``add`` time) or a local folder."""
+
+    name: str
+    url: str | None = None
+    path: str | None = None
+    section: str | None = None
+    """Section the source's articles go to; the feed's own title when unset."""
+    full_text: FullText | None = None
+    """auto: fetch the linked page when an entry carries only a summary."""
+    flash: bool = False
+    """Its headlines feed the flash-info ticker."""
+    user_agent: str | None = None
+    max_articles: int | None = None
+
+    @property
+    def location(self) -> str:
+        """The URL or the folder, for messages and tables."""
+        return self.url or self.path or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything config.toml can say, with defaults for what it does not."""
+
+    sources: tuple[SourceConfig, ...] = ()
+    max_articles: int = 2000
+    concurrency: int = 16
+    per_host: int = 6
+    timeout: float = 20.0
+    full_text: FullText = "auto"
+    full_text_concurrency: int = 8
+    user_agent: str | None = None
+    mark_read_on_open: bool = True
+    ticker: bool = True
+    theme: str | None = None
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    path: Path | None = None
+    """The file it was read from (None when there is none yet)."""
+
+    def source(self, name: str) -> SourceConfig | None:
+        """The source called ``name`` (case-insensitive), if any."""
+        folded = name.casefold()
+        return next((s for s in self.sources if s.name.casefold() == folded), None)
+
+    def max_articles_for(self, source: SourceConfig) -> int:
+        return source.max_articles or self.max_articles
+
+    def full_text_for(self, source: SourceConfig) -> FullText:
+        return source.full_text or self.full_text
+
+
+# -- reading ---------------------------------------------------------------------------
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "cache": {"max_articles": int},
+    "sync": {
+        "concurrency": int,
+        "per_host": int,
+        "timeout": (int, float),
+        "full_text": str,
+        "full_text_concurrency": int,
+        "user_agent": str,
+    },
+    "reader": {"mark_read_on_open": bool, "ticker": bool, "theme": str},
+}
+_SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "url": str,
+    "path": str,
+    "section": str,
+    "full_text": str,
+    "flash": bool,
+    "user_agent": str,
+    "max_articles": int,
+}
+_KIND_NAMES: dict[tuple[type, ...], str] = {
+    (str,): "a string",
+    (int,): "a whole number",
+    (int, float): "a number",
+    (bool,): "true or false",
+}
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\"'.-]+)\s*=")
+
+
+def _key_lines(text: str) -> dict[tuple[str, int, str], int]:
+    """Line numbers of keys, as (table, index in an array of tables, key) -> line.
+
+    tomllib gives values, not positions; this scan is only used to point at a key
+    that was already found to be wrong, so it can stay simple.
+    """
+    lines: dict[tuple[str, int, str], int] = {}
+    table, counts = "", {"": 0}
+    index = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = header.group(1).strip().strip("\"'")
+            counts[table] = counts.get(table, -1) + 1 if line.strip().startswith("[[") else 0
+            index = counts[table]
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault((table, index, key.group(1).strip("\"'")), number)
+    return lines
+
+
+class _Reader:
+    """Checks one parsed file against the schema, naming lines in its errors."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = _key_lines(text)
+
+    def where(self, table: str, key: str, index: int = 0) -> str:
+        line = self.lines.get((table, index, key))
+        return f"{self.path.name} line {line}" if line else self.path.name
+
+    def fail(self, table: str, key: str, message: str, index: int = 0) -> ConfigError:
+        return ConfigError(f"{self.where(table, key, index)}: {message}")
+
+    def unknown(self, table: str, key: str, known: Sequence[str], index: int = 0) -> ConfigError:
+        guess = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {guess[0]!r}?)" if guess else f" (known: {', '.join(known)})"
+        place = (
+            f"[[{table}]] #{index + 1}"
+            if table == "source"
+            else f"[{table}]"
+            if table
+            else "the top level"
+        )
+        return self.fail(table, key, f"unknown key {key!r} in {place}{hint}", index)
+
+    def typed(
+        self, table: str, key: str, value: Any, kind: type | tuple[type, ...], index: int = 0
+    ) -> Any:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            expected = _KIND_NAMES.get(kinds, " or ".join(k.__name__ for k in kinds))
+            raise self.fail(table, key, f"{key!r} must be {expected}, not {value!r}", index)
+        return value
+
+
+def _positive(reader: _Reader, table: str, key: str, value: float, index: int = 0) -> None:
+    if value <= 0:
+        raise reader.fail(table, key, f"{key!r} must be greater than 0", index)
+
+
+def _full_text(reader: _Reader, table: str, value: str, index: int = 0) -> FullText:
+    if value not in FULL_TEXT_MODES:
+        raise reader.fail(
+            table,
+            "full_text",
+            f"full_text must be one of {', '.join(FULL_TEXT_MODES)}, not {value!r}",
+            index,
+        )
+    return value
+
+
+def _read_source(reader: _Reader, index: int, raw: Any) -> SourceConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{reader.path.name}: [[source]] #{index + 1} must be a table")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _SOURCE_KEYS:
+            raise reader.unknown("source", key, list(_SOURCE_KEYS), index)
+        values[key] = reader.typed("source", key, value, _SOURCE_KEYS[key], index)
+    if "name" not in values or not values["name"].strip():
+        raise ConfigError(f"{reader.path.name}: [[source]] #{index + 1} needs a name")
+    if ("url" in values) == ("path" in values):
+        raise reader.fail(
+            "source", "name", f"source {values['name']!r} needs either url or path", index
+        )
+    if "full_text" in values:
+        values["full_text"] = _full_text(reader, "source", values["full_text"], index)
+    if "max_articles" in values:
+        _positive(reader, "source", "max_articles", values["max_articles"], index)
+    if "path" in values:
+        values["path"] = os.path.expanduser(values["path"])
+    return SourceConfig(**values)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse the text of a config file (``path`` is only used in messages)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path.name}: invalid TOML: {error}") from None
+    reader = _Reader(path, text)
+    settings: dict[str, Any] = {"path": path}
+    sources: list[SourceConfig] = []
+    for key, value in data.items():
+        if key == "source":
+            items = value if isinstance(value, list) else [value]
+            sources.extend(_read_source(reader, i, item) for i, item in enumerate(items))
+        elif key == "keymap":
+            if not isinstance(value, dict):
+                raise reader.fail("", key, "[keymap] must be a table of binding id = keys")
+            for binding, keys in value.items():
+                reader.typed("keymap", binding, keys, str)
+            settings["keymap"] = dict(value)
+        elif key in _SCHEMA:
+            if not isinstance(value, dict):
+                raise reader.fail("", key, f"[{key}] must be a table")
+            for option, option_value in value.items():
+                if option not in _SCHEMA[key]:
+                    raise reader.unknown(key, option, list(_SCHEMA[key]))
+                settings[option] = reader.typed(key, option, option_value, _SCHEMA[key][option])
+        else:
+            raise reader.unknown("", key, [*_SCHEMA, "keymap", "source"])
+    for option in ("max_articles", "concurrency", "per_host", "timeout", "full_text_concurrency"):
+        if option in settings:
+            table = next(t for t, keys in _SCHEMA.items() if option in keys)
+            _positive(reader, table, option, settings[option])
+    if "full_text" in settings:
+        settings["full_text"] = _full_text(reader, "sync", settings["full_text"])
+    if "timeout" in settings:
+        settings["timeout"] = float(settings["timeout"])
+    names = [s.name.casefold() for s in sources]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(
+            f"{path.name}: two sources are named {duplicates[0]!r}; names must differ"
+        )
+    return Config(sources=tuple(sources), **settings)
+
+
+def load_config(path: Path) -> Config:
+    """Read ``path``; a missing file is an empty configuration (the demo edition)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config(path=path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    return parse_config(text, path)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+_NEW_FILE_HEADER = (
+    "# newsreader configuration. `newsreader add`, `remove` and `import` edit the\n"
+    "# [[source]] tables and keep your comments; see the README for every setting.\n"
+)
+
+
+def _source_table(source: SourceConfig) -> Any:
+    import tomlkit
+
+    table = tomlkit.table()
+    for key in _SOURCE_KEYS:
+        value = getattr(source, key)
+        if value not in (None, False):
+            table[key] = value
+    return table
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    from newsreader.paths import ensure_dir
+
+    ensure_dir(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def save_sources(
+    path: Path, added: Sequence[SourceConfig] = (), removed: Sequence[str] = ()
+) -> None:
+    """Add and remove ``[[source]]`` tables, keeping everything else in the file."""
+    import tomlkit
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = _NEW_FILE_HEADER
+    parse_config(text, path)  # refuse to rewrite a file we would refuse to read
+    document = tomlkit.parse(text)
+    existing = document.get("source")
+    if existing is not None and removed:
+        folded = {name.casefold() for name in removed}
+        keep = [table for table in existing if str(table.get("name", "")).casefold() not in folded]
+        del document["source"]
+        if keep:
+            document.append("source", tomlkit.aot())
+            for table in keep:
+                document["source"].append(table)
+    if added:
+        if "source" not in document:
+            document.append("source", tomlkit.aot())
+        for source in added:
+            document["source"].append(_source_table(source))
+    new_text = tomlkit.dumps(document)
+    parse_config(new_text, path)  # never write a file that would not load
+    _write_atomically(path, new_text)
+
+
+def add_source(config: Config, path: Path, source: SourceConfig) -> Config:
+    """Append ``source`` to the file; its name must be new."""
+    if config.source(source.name):
+        raise ConfigError(f"a source named {source.name!r} already exists")
+    save_sources(path, added=[source])
+    return replace(config, sources=(*config.sources, source))
+
+
+def remove_source(config: Config, path: Path, name: str) -> Config:
+    """Remove the source called ``name`` from the file."""
+    source = config.source(name)
+    if source is None:
+        raise ConfigError(f"no source named {name!r} (see `newsreader sources`)")
+    save_sources(path, removed=[source.name])
+    return replace(config, sources=tuple(s for s in config.sources if s is not source))

@@ -1,0 +1,93 @@
+"""Tables for the terminal: columns measured in cells, not characters.
+
+A CJK character or most emoji take two cells, a combining accent none; measuring with
+``len()`` would misalign every row that holds one. Widths come from the Unicode East
+Asian Width property (stdlib :mod:`unicodedata`), which is what terminals use too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Column", "cell_width", "render_table", "truncate"]
+
+_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufe0e", "\ufe0f"}
+
+
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> int:
+    if char in _ZERO_WIDTH or unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells that ``text`` takes."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(char) for char in text)
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, with an ellipsis when something was cut."""
+    if cell_width(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    out: list[str] = []
+    used = 0
+    for char in text:
+        w = _char_width(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + "…"
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - cell_width(text))
+    return gap + text if right else text + gap
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    flexible: bool = False
+    """Takes the width that is left, and is cut first when space runs out."""
+    right: bool = False
+
+
+def render_table(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int | None = None
+) -> str:
+    """Rows as aligned text that fits ``width`` cells (the terminal's by default)."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    cells = [[" ".join((value or "").split()) for value in row] for row in rows]
+    natural = [
+        max([cell_width(column.header), *(cell_width(row[i]) for row in cells)])
+        for i, column in enumerate(columns)
+    ]
+    gaps = 2 * (len(columns) - 1)
+    widths = list(natural)
+    flexible = [i for i, column in enumerate(columns) if column.flexible]
+    overflow = sum(widths) + gaps - width
+    for index in flexible:
+        if overflow <= 0:
+            break
+        cut = min(overflow, widths[index] - 10)
+        if cut > 0:
+            widths[index] -= cut
+            overflow -= cut
+    lines = []
+    for row in [[c.header for c in columns], *cells]:
+        parts = [
+            _pad(truncate(value, widths[i]), widths[i], columns[i].right)
+            for i, value in enumerate(row)
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(truncate(line, width) for line in lines) + "\n"
