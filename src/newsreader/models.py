@@ -58,6 +58,10 @@ class Article:
     source: str | None = None
     """Who published it: site name, feed title or file path."""
     image: str | None = None
+    content_html: str | None = None
+    """A feed entry's HTML not yet turned into ``markdown`` (done on first reading, see
+    :mod:`newsreader.reading`): converting every entry of every sync would cost more
+    than the whole rest of a sync. ``text`` holds a quick plain-text version meanwhile."""
     kind: Literal["article"] = "article"
 
 
@@ -71,13 +75,22 @@ class FeedItem:
     published: str | None = None
     updated: str | None = None
     author: str | None = None
-    summary: str | None = None
-    """Plain-text summary, for lists and the feed printout."""
+    summary_html: str | None = None
+    """The entry's summary (or description) as the feed gave it, already cleaned of
+    control characters; see :attr:`summary` for the text."""
     content_html: str | None = None
     """The entry's HTML content (or summary) for conversion to Markdown when stored."""
     section: str | None = None
     """The entry's first category, if any."""
     language: str | None = None
+
+    @property
+    def summary(self) -> str | None:
+        """Plain-text summary for listings, worked out when asked: a sync stores
+        thousands of entries and never needs it."""
+        from newsreader.content.feed import summary_text
+
+        return summary_text(self.summary_html)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,14 @@ from typing import Any
 
 from newsreader.content.charset import decode
 from newsreader.content.dates import parse_date
-from newsreader.content.sanitize import clean_line, clean_text, is_unsafe_url, safe_url, strip_tags
+from newsreader.content.sanitize import (
+    clean_line,
+    clean_text,
+    is_unsafe_url,
+    quick_text,
+    safe_url,
+    strip_tags,
+)
 from newsreader.errors import ParseError
 from newsreader.models import Feed, FeedItem
 
@@ -69,13 +76,16 @@ def _language(value: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
-def _summary(value: str | None) -> str | None:
-    text = strip_tags(value)
-    text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r"\s*\n\s*", "\n", text).strip()
+def summary_text(value: str | None) -> str | None:
+    """The plain text of a summary, cut to :data:`SUMMARY_LIMIT` characters."""
+    text = quick_text(value)
     if len(text) > SUMMARY_LIMIT:
         text = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0] + "…"
     return text or None
+
+
+def _cleaned(value: str | None) -> str | None:
+    return clean_text(value) or None
 
 
 def _title(value: str | None) -> str | None:
@@ -151,7 +161,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
                 published=parse_date(entry.get("published")),
                 updated=parse_date(entry.get("updated")),
                 author=_entry_author(entry),
-                summary=_summary(_first_text(entry.get("summary"), entry.get("description"))),
+                summary_html=_cleaned(_first_text(entry.get("summary"), entry.get("description"))),
                 content_html=_entry_content(entry),
                 section=_entry_section(entry.get("tags")),
             )
@@ -165,7 +175,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
         title=title,
         url=site,
         feed_url=location if location and location.startswith("http") else None,
-        description=_summary(info.get("subtitle")),
+        description=summary_text(info.get("subtitle")),
         language=_language(language.group(1) if language else info.get("language")),
         items=tuple(items),
         ttl=int(ttl.group(1)) if ttl else None,
@@ -238,7 +248,7 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
                 published=parse_date(_string(item.get("date_published"))),
                 updated=parse_date(_string(item.get("date_modified"))),
                 author=_json_authors(item) or _json_authors(data),
-                summary=_summary(summary),
+                summary_html=_cleaned(summary),
                 content_html=clean_text(content_html) if content_html else None,
                 section=_entry_section(tags),
                 language=_language(_string(item.get("language"))) or feed_language,
@@ -249,7 +259,7 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
         url=site,
         feed_url=safe_url(_string(data.get("feed_url")))
         or (location if location and location.startswith("http") else None),
-        description=_summary(_string(data.get("description"))),
+        description=summary_text(_string(data.get("description"))),
         language=feed_language,
         items=tuple(items),
     )

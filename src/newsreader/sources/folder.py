@@ -1,13 +1,12 @@
 """Local folder sources: a folder of articles and feeds, its subfolders the sections.
 
-Only I/O lives here: walking the tree and reading changed files. Which files changed
-is decided from the (mtime, size) the store remembers; the content hash then tells a
-touched file from an edited one.
+Only I/O lives here: walking the tree and reading changed files. Which files to read
+is decided from the mtime the store remembers; the content hash then tells a touched
+file from an edited one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -31,8 +30,8 @@ class FolderFile:
     path: Path
     section: str | None
     """The first-level subfolder it sits in (None at the top of the folder)."""
-    mtime_ns: int
-    size: int
+    mtime: float
+    """Modification time (seconds), what the store remembers per file."""
 
 
 def scan_folder(root: Path) -> Iterator[FolderFile]:
@@ -58,24 +57,32 @@ def scan_folder(root: Path) -> Iterator[FolderFile]:
             count += 1
             if count > MAX_FILES:
                 return
-            yield FolderFile(
-                path=path, section=section, mtime_ns=stat.st_mtime_ns, size=stat.st_size
-            )
+            yield FolderFile(path=path, section=section, mtime=stat.st_mtime)
 
 
 def read_changed(
-    files: list[FolderFile], known: Mapping[str, tuple[int, int]]
-) -> Iterator[tuple[FolderFile, bytes, str]]:
-    """``(file, bytes, sha256)`` for each file whose (mtime, size) differ from what
-    ``known`` (path -> (mtime_ns, size)) remembers; the caller compares the hash."""
+    files: list[FolderFile], known: Mapping[str, float | None]
+) -> Iterator[tuple[FolderFile, bytes]]:
+    """``(file, bytes)`` for each file whose mtime differs from what ``known`` (path ->
+    mtime) remembers; the store's content hash then tells an edit from a touch."""
     for file in files:
-        if known.get(str(file.path)) == (file.mtime_ns, file.size):
+        if known.get(str(file.path)) == file.mtime:
             continue
         try:
             with file.path.open("rb") as stream:
                 body = stream.read(DEFAULT_MAX_BYTES + 1)
         except OSError:
             continue
-        if len(body) > DEFAULT_MAX_BYTES:
-            continue
-        yield file, body, hashlib.sha256(body).hexdigest()
+        if len(body) <= DEFAULT_MAX_BYTES:
+            yield file, body
+
+
+def single_file(path: Path) -> FolderFile:
+    """A file source (one feed or article file) as a one-file folder."""
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise FetchError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    if not path.is_file():
+        raise FetchError(f"{str(path)!r} is not a file")
+    return FolderFile(path=path, section=None, mtime=stat.st_mtime)

@@ -189,7 +189,12 @@ CREATE TRIGGER bodies_update AFTER UPDATE OF title, lede, text ON bodies BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+_V2 = """
+-- A feed entry's HTML, kept until it is first read and converted to Markdown.
+ALTER TABLE bodies ADD COLUMN html TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 """SQL scripts, in order; index n upgrades version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from newsreader.content.sanitize import clean_line
+from newsreader.content.sanitize import clean_line, clean_text
 from newsreader.errors import AmbiguousIdError, StoreCorruptError, StoreError
 from newsreader.ids import ID_PATTERN
 from newsreader.models import (
@@ -369,36 +369,61 @@ class Store:
         A new location forgets the HTTP validators (they belonged to the old URL); a new
         section moves the source's articles.
         """
-        clean = clean_line(name)
-        if not clean:
-            raise ValueError("a source needs a name")
-        section = clean_line(section)
+        (state,) = self.register_sources([(name, kind, location, section, flash)])
+        return state
 
-        def work(conn: sqlite3.Connection) -> SourceState:
-            before = conn.execute(
-                "SELECT id, location, section FROM sources WHERE name = ?", (clean,)
-            ).fetchone()
-            conn.execute(
-                "INSERT INTO sources (name, kind, location, section, flash, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,"
-                " location = excluded.location, section = excluded.section,"
-                " flash = excluded.flash",
-                (clean, kind, location, section, int(flash), self._now()),
-            )
-            if before is not None and before[1] != location:
-                conn.execute(
-                    "UPDATE sources SET etag = NULL, last_modified = NULL,"
-                    " next_fetch_at = NULL WHERE id = ?",
-                    (before[0],),
-                )
-            if before is not None and before[2] != section:
-                self._resection(conn, before[0], section)
-            state = self._get_source(conn, clean)
-            assert state is not None  # just written in this transaction
-            return state
+    def register_sources(
+        self, specs: Iterable[tuple[str, str, str | None, str | None, bool]]
+    ) -> list[SourceState]:
+        """:meth:`upsert_source` for many sources (name, kind, location, section, flash)
+        in one transaction: what a sync does first, for every configured source."""
+        cleaned = []
+        for name, kind, location, section, flash in specs:
+            clean = clean_line(name)
+            if not clean:
+                raise ValueError("a source needs a name")
+            cleaned.append((clean, kind, location, clean_line(section), flash))
+
+        def work(conn: sqlite3.Connection) -> list[SourceState]:
+            return [self._upsert_source(conn, *spec) for spec in cleaned]
 
         return self._run(work, write=True)
+
+    def _upsert_source(
+        self,
+        conn: sqlite3.Connection,
+        name: str,
+        kind: str,
+        location: str | None,
+        section: str | None,
+        flash: bool,
+    ) -> SourceState:
+        before = conn.execute(
+            "SELECT id, kind, location, section, flash FROM sources WHERE name = ?", (name,)
+        ).fetchone()
+        if before is not None and tuple(before[1:]) == (kind, location, section, int(flash)):
+            state = self._get_source(conn, name)
+            assert state is not None
+            return state  # nothing to write: the common case at every sync
+        conn.execute(
+            "INSERT INTO sources (name, kind, location, section, flash, added_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,"
+            " location = excluded.location, section = excluded.section,"
+            " flash = excluded.flash",
+            (name, kind, location, section, int(flash), self._now()),
+        )
+        if before is not None and before[2] != location:
+            conn.execute(
+                "UPDATE sources SET etag = NULL, last_modified = NULL,"
+                " next_fetch_at = NULL WHERE id = ?",
+                (before[0],),
+            )
+        if before is not None and before[3] != section:
+            self._resection(conn, before[0], section)
+        state = self._get_source(conn, name)
+        assert state is not None  # just written in this transaction
+        return state
 
     @staticmethod
     def _resection(conn: sqlite3.Connection, source_id: int, section: str | None) -> None:
@@ -644,7 +669,7 @@ class Store:
                 "SELECT a.id, a.title, a.url, sec.name, a.author, a.published, a.updated,"
                 " a.language, b.lede, b.markdown, b.text, b.headings, a.publisher, a.image,"
                 " src.name, st.read, st.starred, st.read_at, st.read AND st.read_version < a.version,"
-                " a.fetched_at, a.changed_at"
+                " a.fetched_at, a.changed_at, b.html"
                 " FROM articles AS a JOIN bodies AS b ON b.rid = a.rid"
                 " JOIN reader_state AS st ON st.rid = a.rid"
                 " LEFT JOIN sources AS src ON src.id = a.source_id"
@@ -670,6 +695,7 @@ class Store:
             headings=tuple(json.loads(row[11])) if row[11] else (),
             source=row[12],
             image=row[13],
+            content_html=row[21],
         )
         return StoredArticle(
             article=article,
@@ -681,6 +707,42 @@ class Store:
             fetched_at=row[19],
             changed_at=row[20],
         )
+
+    def set_body(
+        self,
+        ref: str,
+        *,
+        markdown: str,
+        text: str,
+        headings: Iterable[str],
+        lede: str | None = None,
+    ) -> bool:
+        """Replace an article's body without making it a new version.
+
+        For the Markdown made from a feed entry's HTML on first reading, and for the
+        full text fetched from the entry's page: the story did not change, only how
+        much of it the cache holds, so read state stays and the next sync of the same
+        entry still counts as unchanged. The entry HTML, no longer needed, is dropped.
+        """
+        lines = [line for line in (clean_line(h) for h in headings) if line]
+
+        def work(conn: sqlite3.Connection) -> bool:
+            return bool(
+                conn.execute(
+                    "UPDATE bodies SET markdown = ?, text = ?, headings = ?, html = NULL,"
+                    " lede = coalesce(?, lede)"
+                    " WHERE rid = (SELECT rid FROM articles WHERE id = ?)",
+                    (
+                        clean_text(markdown),
+                        clean_text(text),
+                        json.dumps(lines, ensure_ascii=False) if lines else None,
+                        clean_line(lede),
+                        ref,
+                    ),
+                ).rowcount
+            )
+
+        return self._run(work, write=True)
 
     def sections(self) -> list[SectionCount]:
         """Sections that hold articles, with total and unread counts (kept by triggers:
@@ -863,15 +925,22 @@ class Store:
 
     # --- maintenance -------------------------------------------------------------------
 
-    def prune(self, keep: int = DEFAULT_KEEP) -> int:
+    def prune(self, keep: int = DEFAULT_KEEP, *, source: str | None = None) -> int:
         """Keep the newest ``keep`` articles of each source (and of the articles without
-        one) plus every starred article; returns how many were deleted."""
+        one) plus every starred article; returns how many were deleted. With ``source``,
+        only that source is pruned (sources may set their own ``max_articles``)."""
         if keep < 0:
             raise ValueError("keep must be >= 0")
 
         def work(conn: sqlite3.Connection) -> int:
             deleted = 0
-            owners = [row[0] for row in conn.execute("SELECT id FROM sources")] + [None]
+            if source is None:
+                owners = [row[0] for row in conn.execute("SELECT id FROM sources")] + [None]
+            else:
+                owners = [
+                    row[0]
+                    for row in conn.execute("SELECT id FROM sources WHERE name = ?", (source,))
+                ]
             for owner in owners:
                 deleted += conn.execute(
                     "DELETE FROM articles WHERE rid IN (SELECT a.rid FROM articles AS a"

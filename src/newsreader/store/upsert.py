@@ -78,6 +78,10 @@ class UpsertResult:
     """Stored before, and some content changed."""
     unchanged: int = 0
     """Same content (not rewritten), or owned by another source."""
+    new_ids: tuple[str, ...] = ()
+    """Ids of the new articles, in batch order (sync fetches their full text)."""
+    updated_ids: tuple[str, ...] = ()
+    """Ids of the articles whose content changed."""
 
     @property
     def total(self) -> int:
@@ -102,6 +106,7 @@ class _Row:
     markdown: str
     text: str
     headings: str | None
+    html: str | None
     origin: str | None
     mtime: float | None
     content_hash: str
@@ -175,6 +180,7 @@ def prepare(item: Article | ArticleInput) -> _Row:
         "markdown": _clean_body(article.markdown),
         "text": _clean_body(article.text),
         "headings": json.dumps(headings, ensure_ascii=False) if headings else None,
+        "html": _clean_body(article.content_html) or None,
     }
     digest = _digest(fields.values())
     return _Row(
@@ -192,6 +198,7 @@ def prepare(item: Article | ArticleInput) -> _Row:
         markdown=fields["markdown"] or "",
         text=fields["text"] or "",
         headings=fields["headings"],
+        html=fields["html"],
         origin=clean_line(origin),
         mtime=mtime,
         content_hash=digest,
@@ -233,11 +240,12 @@ INSERT INTO articles (id, source_id, section_id, category, title, url, author, p
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_BODY = """
-INSERT INTO bodies (rid, title, lede, text, markdown, headings) VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO bodies (rid, title, lede, text, markdown, headings, html)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 _OLD_CONTENT = """
 SELECT a.rid, a.category, a.title, a.url, a.author, a.published, a.updated, a.language,
-    a.publisher, a.image, b.lede, b.markdown, b.text, b.headings, a.fetched_at
+    a.publisher, a.image, b.lede, b.markdown, b.text, b.headings, a.fetched_at, b.html
 FROM articles AS a JOIN bodies AS b ON b.rid = a.rid
 WHERE a.rid IN (SELECT value FROM json_each(?))
 """
@@ -279,6 +287,7 @@ def upsert(
         )
     }
     new = unchanged = 0
+    new_ids: list[str] = []
     candidates: dict[int, tuple[_Row, int | None]] = {}
     for row in rows:
         old = existing.get(row.id)
@@ -309,9 +318,18 @@ def upsert(
             )
             conn.execute(
                 _INSERT_BODY,
-                (cursor.lastrowid, row.title, row.lede, row.text, row.markdown, row.headings),
+                (
+                    cursor.lastrowid,
+                    row.title,
+                    row.lede,
+                    row.text,
+                    row.markdown,
+                    row.headings,
+                    row.html,
+                ),
             )
             new += 1
+            new_ids.append(row.id)
             continue
         rid, _, owner, old_hash, old_origin, old_mtime = old
         if source_id is not None and owner is not None and owner != source_id:
@@ -335,8 +353,14 @@ def upsert(
             continue
         candidates[rid] = (row, new_owner)
     updated = _update_changed(conn, candidates, sections, source_sections, now)
-    unchanged += len(candidates) - updated
-    return UpsertResult(new=new, updated=updated, unchanged=unchanged)
+    unchanged += len(candidates) - len(updated)
+    return UpsertResult(
+        new=new,
+        updated=len(updated),
+        unchanged=unchanged,
+        new_ids=tuple(new_ids),
+        updated_ids=tuple(updated),
+    )
 
 
 def _update_changed(
@@ -345,28 +369,28 @@ def _update_changed(
     sections: _Sections,
     source_sections: dict[int, str | None],
     now: str,
-) -> int:
-    """Merge the new versions into the stored ones; returns how many really changed."""
+) -> list[str]:
+    """Merge the new versions into the stored ones; returns the ids that really changed."""
     if not candidates:
-        return 0
-    updated = 0
+        return []
+    updated: list[str] = []
     olds = conn.execute(_OLD_CONTENT, (json.dumps(list(candidates)),)).fetchall()
     for old in olds:
         rid = old[0]
         row, owner = candidates[rid]
         old_small = old[1:10]
-        old_lede, old_markdown, old_text, old_headings, fetched_at = old[10:15]
+        old_lede, old_markdown, old_text, old_headings, fetched_at, old_html = old[10:16]
         small: tuple[str | None, ...] = tuple(
             _nonblank(getattr(row, name), value)
             for name, value in zip(_SMALL, old_small, strict=True)
         )
         lede = _nonblank(row.lede, old_lede)
         if row.text or row.markdown:
-            body = (row.markdown, row.text, row.headings)
+            body = (row.markdown, row.text, row.headings, row.html)
         else:
-            body = (old_markdown, old_text, old_headings)
+            body = (old_markdown, old_text, old_headings, old_html)
         section_id = sections.id(_section_name(source_sections, owner, small[0]))
-        old_body = (old_markdown, old_text, old_headings)
+        old_body = (old_markdown, old_text, old_headings, old_html)
         if small == old_small and lede == old_lede and body == old_body:
             # Nothing visible changed (the new version only lacked fields): remember
             # its hash so the next identical fetch is recognised without this work.
@@ -401,16 +425,16 @@ def _update_changed(
         if (title, lede, body[1]) != (old_small[1], old_lede, old_text):
             conn.execute(
                 "UPDATE bodies SET title = ?, lede = ?, text = ?, markdown = ?,"
-                " headings = ? WHERE rid = ?",
-                (title, lede, body[1], body[0], body[2], rid),
+                " headings = ?, html = ? WHERE rid = ?",
+                (title, lede, body[1], body[0], body[2], body[3], rid),
             )
         elif body != old_body:
             # Not a searched column: leave the FTS index alone.
             conn.execute(
-                "UPDATE bodies SET markdown = ?, headings = ? WHERE rid = ?",
-                (body[0], body[2], rid),
+                "UPDATE bodies SET markdown = ?, headings = ?, html = ? WHERE rid = ?",
+                (body[0], body[2], body[3], rid),
             )
-        updated += 1
+        updated.append(row.id)
     return updated
 
 

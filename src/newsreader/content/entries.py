@@ -1,0 +1,80 @@
+"""Feed entries as articles for the cache, and the full text of a page merged in.
+
+An entry keeps its HTML for a conversion on first reading (see
+:mod:`newsreader.reading`) and gets a quick plain text now, for search and previews.
+Its id comes from its link when it has one, so that the entry and the page opened with
+``newsreader open URL`` are one article; otherwise from its guid within the feed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from newsreader.content.sanitize import quick_text
+from newsreader.ids import article_id
+from newsreader.models import Article, Feed, FeedItem
+
+__all__ = ["SUMMARY_ONLY_CHARS", "entry_article", "is_summary_only", "with_full_text"]
+
+SUMMARY_ONLY_CHARS = 1200
+"""An entry with less text than this is taken for a teaser (full_text = "auto")."""
+_TEASER_END = re.compile(
+    r"(\[?(…|\.\.\.)\]?|read more|continue reading|lire la suite|la suite|weiterlesen|"
+    r"leer más|continua a leggere|\[&#8230;\])\s*$",
+    re.IGNORECASE,
+)
+
+
+def entry_article(item: FeedItem, feed: Feed, feed_key: str) -> Article | None:
+    """The article for one entry; None for an entry with nothing to identify it by.
+
+    ``feed_key`` (the feed's URL or path) scopes guids, which are only unique per feed.
+    """
+    if item.url:
+        key = item.url
+    elif item.guid:
+        key = f"{feed_key}#{item.guid}"
+    elif item.title:
+        key = f"{feed_key}#{item.title}#{item.published or ''}"
+    else:
+        return None
+    html = item.content_html or item.summary_html
+    return Article(
+        id=article_id(key),
+        title=item.title,
+        url=item.url,
+        section=item.section,
+        author=item.author,
+        published=item.published,
+        updated=item.updated,
+        language=item.language or feed.language,
+        text=quick_text(html),
+        source=feed.title,
+        content_html=html,
+    )
+
+
+def is_summary_only(article: Article) -> bool:
+    """Does the entry carry only a teaser, so that its page is worth fetching?"""
+    text = article.text
+    return len(text) < SUMMARY_ONLY_CHARS or bool(_TEASER_END.search(text[-40:]))
+
+
+def with_full_text(entry: Article, page: Article) -> Article:
+    """The entry with the body extracted from its page; what the feed says about the
+    entry (title, date, link) wins over what the page says."""
+    return replace(
+        entry,
+        title=entry.title or page.title,
+        author=entry.author or page.author,
+        published=entry.published or page.published,
+        updated=entry.updated or page.updated,
+        language=entry.language or page.language,
+        lede=page.lede,
+        markdown=page.markdown,
+        text=page.text,
+        headings=page.headings,
+        image=page.image or entry.image,
+        content_html=None,
+    )

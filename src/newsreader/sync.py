@@ -1,0 +1,524 @@
+"""Bring every source into the offline cache: feeds over HTTP, folders on disk.
+
+    sources ──► fetch (one shared httpx client) ──► parse (content/) ──► store
+                                                      └──► full text: pages of new entries
+
+One asyncio loop drives the network, with a global and a per-host limit on requests in
+flight. Parsing runs on the loop between awaits; every store write goes to a single
+writer thread, whose SQLite calls release the GIL, so writing overlaps with fetching
+and parsing. Full-text pages are fetched after their feed is stored, so they never
+hold up the feed part, and a page that fails leaves the summary in place.
+
+A source that fails keeps all it had in the cache; its error is recorded on it
+(``newsreader sources`` shows it). Conditional requests (ETag, Last-Modified) make an
+unchanged feed a 304 that is neither parsed nor written. ``Retry-After``, the feed's
+``<ttl>`` and ``Cache-Control: max-age`` set the earliest next fetch; ``force`` ignores
+it.
+
+The CLI and the TUI call the same :func:`run_sync` with a progress callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from newsreader.config import Config, SourceConfig
+from newsreader.errors import NewsreaderError, ParseError, UsageError
+from newsreader.models import Article, Feed, RawDocument, SourceState
+
+if TYPE_CHECKING:
+    import httpx
+
+    from newsreader.sources.folder import FolderFile
+    from newsreader.store import ArticleInput, Store
+
+__all__ = [
+    "SourceResult",
+    "SyncProgress",
+    "SyncReport",
+    "active_sources",
+    "run_sync",
+    "sync",
+]
+
+T = TypeVar("T")
+Status = Literal["synced", "unchanged", "not_due", "failed"]
+MAX_WAIT = 24 * 3600
+"""Longest a feed may ask us to wait (``ttl``, ``max-age``, ``Retry-After``): a year-long
+ttl is a typo, not a wish."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult:
+    """What one source's sync did."""
+
+    name: str
+    status: Status
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+    next_fetch_at: str | None = None
+    """UTC; for ``not_due``, when the source may be fetched again."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """A snapshot for progress displays; sent after every source and every page."""
+
+    total: int
+    """Sources in this sync."""
+    done: int
+    new: int
+    updated: int
+    errors: int
+    last: SourceResult | None = None
+    """The source that just finished (None for full-text progress)."""
+    pages_total: int = 0
+    """Full-text pages queued so far."""
+    pages_done: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """The outcome of a whole sync."""
+
+    results: tuple[SourceResult, ...]
+    seconds: float
+    pages_fetched: int = 0
+    pages_failed: int = 0
+
+    @property
+    def failed(self) -> tuple[SourceResult, ...]:
+        return tuple(r for r in self.results if r.status == "failed")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.results)
+
+    @property
+    def updated(self) -> int:
+        return sum(r.updated for r in self.results)
+
+    def summary(self) -> str:
+        """One line: counts, then the names of the sources that failed."""
+        count = len(self.results)
+        parts = [
+            f"{count} source{'s' if count != 1 else ''}",
+            f"{self.new} new",
+            f"{self.updated} updated",
+        ]
+        unchanged = sum(1 for r in self.results if r.status == "unchanged")
+        not_due = sum(1 for r in self.results if r.status == "not_due")
+        if unchanged:
+            parts.append(f"{unchanged} unchanged")
+        if not_due:
+            parts.append(f"{not_due} not due yet")
+        if self.pages_fetched or self.pages_failed:
+            parts.append(f"{self.pages_fetched} full texts")
+        line = ", ".join(parts) + f" in {self.seconds:.1f} s"
+        if self.failed:
+            names = ", ".join(r.name for r in self.failed[:5])
+            more = f" and {len(self.failed) - 5} more" if len(self.failed) > 5 else ""
+            line += f"; {len(self.failed)} failed: {names}{more}"
+        return line
+
+
+def active_sources(config: Config) -> tuple[SourceConfig, ...]:
+    """The configured sources, or the bundled demo edition when there are none."""
+    if config.sources:
+        return config.sources
+    from newsreader.demo import demo_sources
+
+    return demo_sources()
+
+
+def _kind(source: SourceConfig) -> str:
+    if source.url:
+        return "feed"
+    return "folder" if Path(source.path or "").is_dir() else "file"
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _next_fetch(now: datetime, *seconds: float | None) -> str | None:
+    wait = max((s for s in seconds if s), default=None)
+    if not wait:
+        return None
+    return _utc(now + timedelta(seconds=min(wait, MAX_WAIT)))
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+@dataclass
+class _Tally:
+    """Running counts behind the progress snapshots."""
+
+    total: int
+    done: int = 0
+    new: int = 0
+    updated: int = 0
+    errors: int = 0
+    pages_total: int = 0
+    pages_done: int = 0
+    pages_failed: int = 0
+    results: list[SourceResult] = field(default_factory=list)
+
+
+class _Sync:
+    """One sync run: the loop-side state shared by the source and page tasks."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        client: httpx.AsyncClient,
+        force: bool,
+        full_text: bool | None,
+        progress: Callable[[SyncProgress], None] | None,
+        now: datetime,
+        total: int,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.client = client
+        self.force = force
+        self.full_text = full_text
+        self.progress = progress
+        self.now = now
+        self.tally = _Tally(total=total)
+        self.requests = asyncio.Semaphore(config.concurrency)
+        self.pages = asyncio.Semaphore(config.full_text_concurrency)
+        self.hosts: dict[str, asyncio.Semaphore] = {}
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsreader-store")
+        self.page_tasks: list[asyncio.Task[None]] = []
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    async def write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store call on the writer thread (one connection, GIL released in SQLite)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.writer, lambda: function(*args, **kwargs))
+
+    def host_limit(self, url: str) -> asyncio.Semaphore:
+        host = _host(url)
+        if host not in self.hosts:
+            self.hosts[host] = asyncio.Semaphore(self.config.per_host)
+        return self.hosts[host]
+
+    def report(self, last: SourceResult | None = None) -> None:
+        if self.progress is None:
+            return
+        t = self.tally
+        self.progress(
+            SyncProgress(
+                total=t.total,
+                done=t.done,
+                new=t.new,
+                updated=t.updated,
+                errors=t.errors,
+                last=last,
+                pages_total=t.pages_total,
+                pages_done=t.pages_done,
+            )
+        )
+
+    def finish(self, result: SourceResult) -> SourceResult:
+        t = self.tally
+        t.done += 1
+        t.new += result.new
+        t.updated += result.updated
+        t.errors += result.status == "failed"
+        t.results.append(result)
+        self.report(result)
+        return result
+
+    async def fail(self, source: SourceConfig, error: NewsreaderError) -> SourceResult:
+        retry_after = getattr(error, "retry_after", None)
+        next_at = _next_fetch(self.now, retry_after)
+        await self.write(self.store.record_failure, source.name, str(error), next_fetch_at=next_at)
+        return SourceResult(source.name, "failed", error=str(error), next_fetch_at=next_at)
+
+    # -- one source ----------------------------------------------------------------------
+
+    async def source(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
+        try:
+            if source.url:
+                result = await self.feed(source, state)
+            else:
+                result = await self.folder(source)
+        except NewsreaderError as error:
+            result = await self.fail(source, error)
+        return self.finish(result)
+
+    async def feed(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
+        from newsreader.content import parse_document
+        from newsreader.sources.http import NotModified, fetch
+        from newsreader.store import FetchMeta
+
+        assert source.url is not None
+        due_at = state.next_fetch_at if state is not None else None
+        if due_at and not self.force and due_at > _utc(self.now):
+            return SourceResult(source.name, "not_due", next_fetch_at=due_at)
+        async with self.host_limit(source.url), self.requests:
+            answer = await fetch(
+                self.client,
+                source.url,
+                timeout=self.config.timeout,
+                etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None,
+                user_agent=source.user_agent or self.config.user_agent,
+            )
+        if isinstance(answer, NotModified):
+            meta = FetchMeta(next_fetch_at=_next_fetch(self.now, answer.max_age))
+            await self.write(self.store.record_success, source.name, meta, not_modified=True)
+            return SourceResult(source.name, "unchanged")
+        document = parse_document(answer)
+        articles = self.articles_of(document, answer)
+        ttl = document.ttl * 60 if isinstance(document, Feed) and document.ttl else None
+        meta = FetchMeta(
+            etag=answer.etag,
+            last_modified=answer.last_modified,
+            next_fetch_at=_next_fetch(self.now, ttl, answer.max_age),
+        )
+        stored = await self.write(self.store.upsert_articles, source.name, articles, meta=meta)
+        if stored.new:
+            await self.write(
+                self.store.prune, self.config.max_articles_for(source), source=source.name
+            )
+        self.queue_full_text(source, articles, {*stored.new_ids, *stored.updated_ids})
+        return SourceResult(source.name, "synced", new=stored.new, updated=stored.updated)
+
+    def articles_of(self, document: Article | Feed, raw: RawDocument) -> list[Article]:
+        from newsreader.content.entries import entry_article
+
+        if isinstance(document, Article):
+            return [document]
+        articles = (entry_article(item, document, raw.location) for item in document.items)
+        return [article for article in articles if article is not None]
+
+    async def folder(self, source: SourceConfig) -> SourceResult:
+        from newsreader.sources.folder import read_changed, scan_folder, single_file
+        from newsreader.store import FetchMeta
+
+        root = Path(source.path or "")
+        stamps = await self.write(self.store.file_stamps, source.name)
+        known = {origin: stamp[1] for origin, stamp in stamps.items()}
+        if root.is_dir():
+            files = await asyncio.to_thread(lambda: list(scan_folder(root)))
+        else:
+            files = [single_file(root)]
+        changed = await asyncio.to_thread(lambda: list(read_changed(files, known)))
+        inputs = []
+        unreadable = 0
+        for file, body in changed:
+            try:
+                inputs.extend(self.file_articles(file, body))
+            except ParseError:
+                unreadable += 1
+        stored = await self.write(self.store.upsert_articles, source.name, inputs, meta=FetchMeta())
+        if stored.new:
+            await self.write(
+                self.store.prune, self.config.max_articles_for(source), source=source.name
+            )
+        error = f"{unreadable} file(s) could not be read" if unreadable else None
+        return SourceResult(
+            source.name, "synced", new=stored.new, updated=stored.updated, error=error
+        )
+
+    def file_articles(self, file: FolderFile, body: bytes) -> list[ArticleInput]:
+        from dataclasses import replace
+
+        from newsreader.content import parse_document
+        from newsreader.store import ArticleInput
+
+        raw = RawDocument(body=body, location=str(file.path))
+        document = parse_document(raw)
+        articles = self.articles_of(document, raw)
+        if file.section:
+            articles = [replace(a, section=file.section) for a in articles]
+        return [ArticleInput(a, origin=str(file.path), mtime=file.mtime) for a in articles]
+
+    # -- full text -----------------------------------------------------------------------
+
+    def wants_full_text(self, source: SourceConfig) -> str:
+        if self.full_text is False:
+            return "never"
+        mode = self.config.full_text_for(source)
+        if self.full_text is True and mode == "never":
+            return "auto"
+        return mode
+
+    def queue_full_text(self, source: SourceConfig, articles: list[Article], ids: set[str]) -> None:
+        from newsreader.content.entries import is_summary_only
+
+        mode = self.wants_full_text(source)
+        if mode == "never" or not ids:
+            return
+        for article in articles:
+            if article.id not in ids or not article.url:
+                continue
+            if mode == "auto" and not is_summary_only(article):
+                continue
+            self.tally.pages_total += 1
+            self.page_tasks.append(asyncio.create_task(self.page(source, article)))
+
+    async def page(self, source: SourceConfig, entry: Article) -> None:
+        from newsreader.content import parse_document
+        from newsreader.content.entries import with_full_text
+        from newsreader.sources.http import fetch
+
+        assert entry.url is not None
+        try:
+            async with self.pages, self.host_limit(entry.url), self.requests:
+                raw = await fetch(
+                    self.client,
+                    entry.url,
+                    timeout=self.config.timeout,
+                    user_agent=source.user_agent or self.config.user_agent,
+                )
+            assert isinstance(raw, RawDocument)
+            page = await asyncio.to_thread(parse_document, raw)
+            if not isinstance(page, Article) or len(page.text) <= len(entry.text):
+                raise ParseError("the page holds no more than the entry")
+            full = with_full_text(entry, page)
+            await self.write(
+                self.store.set_body,
+                entry.id,
+                markdown=full.markdown,
+                text=full.text,
+                headings=full.headings,
+                lede=full.lede,
+            )
+        except NewsreaderError:
+            self.tally.pages_failed += 1  # the summary stays: nothing is lost
+        finally:
+            self.tally.pages_done += 1
+            self.report()
+
+    # -- everything ----------------------------------------------------------------------
+
+    async def run(self, sources: Sequence[SourceConfig]) -> SyncReport:
+        started = time.monotonic()
+        try:
+            states = await self.write(
+                self.store.register_sources,
+                [(s.name, _kind(s), s.url or s.path, s.section, s.flash) for s in sources],
+            )
+            await asyncio.gather(
+                *(self.source(source, state) for source, state in zip(sources, states, strict=True))
+            )
+            while self.page_tasks:
+                tasks, self.page_tasks = self.page_tasks, []
+                await asyncio.gather(*tasks)
+        finally:
+            self.writer.shutdown(wait=True)
+        order = {source.name: index for index, source in enumerate(sources)}
+        results = sorted(self.tally.results, key=lambda r: order[r.name])
+        fetched = self.tally.pages_done - self.tally.pages_failed
+        return SyncReport(
+            results=tuple(results),
+            seconds=time.monotonic() - started,
+            pages_fetched=fetched,
+            pages_failed=self.tally.pages_failed,
+        )
+
+
+def _select(config: Config, names: Iterable[str] | None) -> tuple[SourceConfig, ...]:
+    sources = active_sources(config)
+    if not names:
+        return sources
+    chosen = []
+    for name in names:
+        folded = name.casefold()
+        match = next((s for s in sources if s.name.casefold() == folded), None)
+        if match is None:
+            raise UsageError(f"no source named {name!r} (see `newsreader sources`)")
+        chosen.append(match)
+    return tuple(chosen)
+
+
+async def sync(
+    config: Config,
+    store: Store,
+    *,
+    names: Iterable[str] | None = None,
+    force: bool = False,
+    full_text: bool | None = None,
+    progress: Callable[[SyncProgress], None] | None = None,
+    client: httpx.AsyncClient | None = None,
+    now: datetime | None = None,
+) -> SyncReport:
+    """Sync ``names`` (default: every active source) into ``store``.
+
+    ``full_text`` overrides the sources' setting (True: fetch pages of teaser entries
+    even where the source says never; False: fetch none). ``progress`` is called on
+    the loop's thread after each source and each full-text page.
+    """
+    from newsreader.sources.http import make_client
+
+    sources = _select(config, names)
+    if config.sources and not names:
+        await asyncio.to_thread(_forget_demo, store)
+    own_client = client is None
+    http = client or make_client(
+        timeout=config.timeout,
+        max_connections=config.concurrency,
+        user_agent=config.user_agent or _default_agent(),
+    )
+    try:
+        run = _Sync(
+            config,
+            store,
+            client=http,
+            force=force,
+            full_text=full_text,
+            progress=progress,
+            now=now or datetime.now(UTC),
+            total=len(sources),
+        )
+        return await run.run(sources)
+    finally:
+        if own_client:
+            await http.aclose()
+
+
+def _default_agent() -> str:
+    from newsreader.sources.http import USER_AGENT
+
+    return USER_AGENT
+
+
+def _forget_demo(store: Store) -> None:
+    """Once real sources are configured, the demo edition leaves the cache (starred
+    demo articles stay, like those of any removed source)."""
+    from newsreader.demo import demo_sources
+
+    known = {state.name for state in store.sources()}
+    for source in demo_sources():
+        if source.name in known:
+            store.remove_source(source.name)
+
+
+def run_sync(config: Config, store: Store, **options: Any) -> SyncReport:
+    """:func:`sync` from synchronous code (the CLI, or a TUI thread worker)."""
+    return asyncio.run(sync(config, store, **options))
