@@ -177,13 +177,68 @@ def free_port() -> int:
 
 __all__ = [
     "LoopbackServer",
+    "conditional",
     "endless",
     "free_port",
     "gzip_bomb",
     "redirect",
     "reset",
     "respond",
+    "rss",
     "silent",
     "static",
     "trickle",
 ]
+
+
+def conditional(
+    body: bytes,
+    *,
+    etag: str = '"v1"',
+    last_modified: str | None = None,
+    content_type: str = "application/rss+xml; charset=utf-8",
+    headers: dict[str, str] | None = None,
+) -> Handler:
+    """A feed that answers 304 to a request carrying its ETag (or Last-Modified)."""
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        extra = {"ETag": etag, **(headers or {})}
+        if last_modified:
+            extra["Last-Modified"] = last_modified
+        if handler.headers.get("If-None-Match") == etag or (
+            last_modified and handler.headers.get("If-Modified-Since") == last_modified
+        ):
+            handler.send_response(304)
+            for name, value in extra.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        respond(handler, body, content_type=content_type, headers=extra)
+
+    return handle
+
+
+def rss(
+    title: str,
+    items: list[dict[str, str]],
+    *,
+    ttl: int | None = None,
+    link: str = "https://site.example/",
+) -> bytes:
+    """A small RSS 2.0 document; each item dict may hold title, link, guid, pubDate,
+    description."""
+    from xml.sax.saxutils import escape
+
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(link)}</link>"
+    ]
+    if ttl is not None:
+        parts.append(f"<ttl>{ttl}</ttl>")
+    for item in items:
+        parts.append(
+            "<item>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in item.items()) + "</item>"
+        )
+    parts.append("</channel></rss>")
+    return "".join(parts).encode("utf-8")

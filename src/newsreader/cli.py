@@ -1,27 +1,31 @@
-"""The ``newsreader`` command: argument parsing and the headless subcommands.
+"""The ``newsreader`` command: argument parsing, dispatch, and the error contract.
 
-Only the TUI branch imports :mod:`newsreader.tui` (and so Textual); every other
-subcommand imports just what it needs, so ``newsreader open`` starts fast. Each
-:class:`~newsreader.errors.NewsreaderError` becomes one line on stderr and its exit
-code (1 failure, 2 usage); an interrupted run exits 130 without a traceback.
+Without a command it opens the reader (the only branch that imports
+:mod:`newsreader.tui`, and so Textual). Every subcommand lives in
+:mod:`newsreader.commands` and imports just what it needs, so ``newsreader open``
+starts fast. Each :class:`~newsreader.errors.NewsreaderError` becomes one line on
+stderr and its exit code (1 failure, 2 usage); an interrupted run exits 130 without a
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from newsreader import __version__
 from newsreader.errors import NewsreaderError, UsageError
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from newsreader.commands import Context
+
+__all__ = ["build_parser", "main"]
 
 PROG = "newsreader"
-_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+Handler = Callable[["Context", argparse.Namespace], int]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _positive(value: str) -> float:
+def _seconds(value: str) -> float:
     try:
         number = float(value)
     except ValueError:
@@ -39,6 +43,38 @@ def _positive(value: str) -> float:
     if not 0 < number <= 3600:
         raise argparse.ArgumentTypeError(f"must be between 0 and 3600 seconds: {value!r}")
     return number
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value!r}")
+    return number
+
+
+def _lazy(module: str, function: str) -> Handler:
+    """A handler that imports its command module only when it runs."""
+
+    def run(ctx: Context, args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        handler: Handler = getattr(import_module(f"newsreader.commands.{module}"), function)
+        return handler(ctx, args)
+
+    return run
+
+
+def _table_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=("table", "json"),
+        default="table",
+        help="output format (default: table)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,60 +85,133 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the reader.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep the cache and config.toml in DIR "
+        "(default: the user data and config dirs; also NEWSREADER_HOME)",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="never touch the network: read the cache only"
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    open_cmd = commands.add_parser(
+    cmd = commands.add_parser(
         "open",
         help="print one article or feed (path, URL or cached id) as Markdown, text or JSON",
         description="Print one document: an HTML page (main content only), a plain-text "
-        "or Markdown file, or a feed (RSS, Atom, JSON Feed), from a path or an http(s) URL.",
+        "or Markdown file, a feed (RSS, Atom, JSON Feed), or a cached article by id. "
+        "Articles read from a file or URL are cached.",
     )
-    open_cmd.add_argument("target", metavar="TARGET", help="a file path or an http(s) URL")
-    open_cmd.add_argument(
+    cmd.add_argument("target", metavar="TARGET", help="a file path, an http(s) URL or a cached id")
+    cmd.add_argument(
         "--format",
         "-f",
         choices=("md", "text", "json"),
         default="md",
         help="output format (default: md)",
     )
-    open_cmd.add_argument(
+    cmd.add_argument(
         "--timeout",
-        type=_positive,
+        type=_seconds,
         default=None,
         metavar="S",
         help="give up on a URL after S seconds in all (default: 20)",
     )
-    open_cmd.set_defaults(handler=_cmd_open)
+    cmd.add_argument(
+        "--offline", action="store_true", default=argparse.SUPPRESS, help="read the cache only"
+    )
+    cmd.set_defaults(handler=_lazy("read", "cmd_open"))
+
+    cmd = commands.add_parser("list", help="list cached articles, newest first")
+    cmd.add_argument("--section", "-s", help="only this section")
+    cmd.add_argument("--source", help="only this source")
+    cmd.add_argument("--unread", action="store_true", help="only unread articles")
+    cmd.add_argument("--starred", action="store_true", help="only starred articles")
+    cmd.add_argument("--limit", "-n", type=_count, default=50, help="at most N rows (default 50)")
+    _table_format(cmd)
+    cmd.set_defaults(handler=_lazy("read", "cmd_list"))
+
+    cmd = commands.add_parser("sections", help="sections with article and unread counts")
+    _table_format(cmd)
+    cmd.set_defaults(handler=_lazy("read", "cmd_sections"))
+
+    cmd = commands.add_parser("search", help="full-text search (accents and case ignored)")
+    cmd.add_argument("query", metavar="QUERY")
+    cmd.add_argument("--section", "-s", help="only this section")
+    cmd.add_argument(
+        "--limit", "-n", type=_count, default=20, help="at most N results (default 20)"
+    )
+    _table_format(cmd)
+    cmd.set_defaults(handler=_lazy("read", "cmd_search"))
+
+    cmd = commands.add_parser("mark", help="mark articles read, unread, starred or unstarred")
+    cmd.add_argument("action", choices=("read", "unread", "star", "unstar"))
+    cmd.add_argument("ids", nargs="+", metavar="ID", help="article ids (or 6+ character prefixes)")
+    cmd.set_defaults(handler=_lazy("read", "cmd_mark"))
+
+    cmd = commands.add_parser("sync", help="fetch every source (or the named ones) into the cache")
+    cmd.add_argument("sources", nargs="*", metavar="SOURCE")
+    cmd.add_argument(
+        "--full-text",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fetch the linked page of entries that carry only a summary "
+        "(default: each source's full_text setting)",
+    )
+    cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="fetch even sources that asked to be left alone for now",
+    )
+    cmd.set_defaults(handler=_lazy("syncing", "cmd_sync"))
+
+    cmd = commands.add_parser(
+        "add", help="subscribe to a feed, a site (feed autodiscovery) or a folder"
+    )
+    cmd.add_argument("target", metavar="URL|PATH")
+    cmd.add_argument("--section", "-s", help="section for its articles (default: the feed's own)")
+    cmd.add_argument("--name", help="name of the source (default: the feed's title)")
+    cmd.add_argument(
+        "--flash", action="store_true", help="its headlines feed the flash-info ticker"
+    )
+    cmd.add_argument(
+        "--full-text",
+        choices=("auto", "always", "never"),
+        default=None,
+        help="fetch linked pages: auto (when entries are only summaries), always, never",
+    )
+    cmd.set_defaults(handler=_lazy("subscriptions", "cmd_add"))
+
+    cmd = commands.add_parser("remove", help="unsubscribe (cached starred articles are kept)")
+    cmd.add_argument("name", metavar="NAME")
+    cmd.set_defaults(handler=_lazy("subscriptions", "cmd_remove"))
+
+    cmd = commands.add_parser("sources", help="the sources, with last success and last error")
+    _table_format(cmd)
+    cmd.set_defaults(handler=_lazy("subscriptions", "cmd_sources"))
+
+    cmd = commands.add_parser(
+        "import", help="subscribe to the feeds of an OPML file or a newsboat urls file"
+    )
+    cmd.add_argument("file", metavar="FILE")
+    cmd.set_defaults(handler=_lazy("subscriptions", "cmd_import"))
+
+    cmd = commands.add_parser("export", help="print the subscriptions as OPML 2.0")
+    cmd.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    cmd.set_defaults(handler=_lazy("subscriptions", "cmd_export"))
+
+    cmd = commands.add_parser("cache", help="where the cache is, its size, pruning and vacuuming")
+    cmd.add_argument("action", choices=("path", "info", "prune", "vacuum"))
+    cmd.add_argument(
+        "--keep",
+        type=_count,
+        default=None,
+        help="prune: articles kept per source (default: config max_articles)",
+    )
+    _table_format(cmd)
+    cmd.set_defaults(handler=_lazy("cache", "cmd_cache"))
     return parser
-
-
-def _looks_like_url(target: str) -> bool:
-    match = _URL_SCHEME.match(target)
-    return bool(match) and not os.path.exists(target)
-
-
-def _cmd_open(args: argparse.Namespace) -> int:
-    from newsreader.content import parse_document
-    from newsreader.render import render
-
-    target: str = args.target
-    if _looks_like_url(target):
-        from newsreader.sources.http import DEFAULT_TIMEOUT, check_url, fetch_url
-
-        check_url(target)
-        raw = fetch_url(target, timeout=args.timeout or DEFAULT_TIMEOUT)
-    else:
-        from newsreader.sources.local import read_file
-
-        raw = read_file(target)
-    document = parse_document(raw)
-    _write(render(document, args.format))
-    return 0
-
-
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 def _prepare_streams() -> None:
@@ -119,23 +228,33 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _run_reader(ctx: Context) -> int:
+    from newsreader.tui import run
+
+    code: int = run(data_dir=ctx.data_dir, offline=ctx.offline)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    from newsreader.commands import Context
+
     _prepare_streams()
     parser = build_parser()
+    ctx = Context()
     try:
         args = parser.parse_args(argv)
-        handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+        ctx = Context(data_dir=args.data_dir, offline=args.offline)
+        handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
-            parser.print_help()
-            return 0
-        return handler(args)
+            return _run_reader(ctx)
+        return handler(ctx, args)
     except NewsreaderError as error:
         return _fail(f"error: {error}", error.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
-        # The reader of our output went away (`newsreader open … | head`): not an error.
+        # The reader of our output went away (`newsreader list | head`): not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
@@ -143,3 +262,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("error: out of memory while reading the document", 1)
     except RecursionError:
         return _fail("error: the document is nested too deeply to read", 1)
+    finally:
+        ctx.close()

@@ -319,7 +319,8 @@ def _source_table(source: SourceConfig) -> Any:
     return table
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a crash never leaves half a file."""
     from newsreader.paths import ensure_dir
 
     ensure_dir(path.parent)
@@ -356,7 +357,7 @@ def save_sources(
             document["source"].append(_source_table(source))
     new_text = tomlkit.dumps(document)
     parse_config(new_text, path)  # never write a file that would not load
-    _write_atomically(path, new_text)
+    write_atomically(path, new_text)
 
 
 def add_source(config: Config, path: Path, source: SourceConfig) -> Config:

@@ -293,8 +293,12 @@ class _Sync:
             await self.write(self.store.record_success, source.name, meta, not_modified=True)
             return SourceResult(source.name, "unchanged")
         document = parse_document(answer)
+        if not isinstance(document, Feed):
+            # A URL source is a feed (``add`` finds it); a page here is an error page.
+            title = f" ({document.title})" if document.title else ""
+            raise ParseError(f"not a feed: the server sent an HTML page{title}")
         articles = self.articles_of(document, answer)
-        ttl = document.ttl * 60 if isinstance(document, Feed) and document.ttl else None
+        ttl = document.ttl * 60 if document.ttl else None
         meta = FetchMeta(
             etag=answer.etag,
             last_modified=answer.last_modified,

@@ -62,6 +62,26 @@ class Column:
     right: bool = False
 
 
+_MIN_FLEXIBLE = 8
+
+
+def _shrink(widths: list[int], flexible: list[int], overflow: int) -> None:
+    """Take ``overflow`` cells from the flexible columns, widest first, so that the
+    columns end up as even as the space allows (never under :data:`_MIN_FLEXIBLE`)."""
+    while overflow > 0:
+        candidates = [i for i in flexible if widths[i] > _MIN_FLEXIBLE]
+        if not candidates:
+            return
+        widest = max(widths[i] for i in candidates)
+        tops = [i for i in candidates if widths[i] == widest]
+        below = max([widths[i] for i in candidates if widths[i] < widest] + [_MIN_FLEXIBLE])
+        cut = min(overflow, (widest - below) * len(tops))
+        share, extra = divmod(cut, len(tops))
+        for rank, index in enumerate(tops):
+            widths[index] -= share + (1 if rank < extra else 0)
+        overflow -= cut
+
+
 def render_table(
     columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int | None = None
 ) -> str:
@@ -75,14 +95,7 @@ def render_table(
     gaps = 2 * (len(columns) - 1)
     widths = list(natural)
     flexible = [i for i, column in enumerate(columns) if column.flexible]
-    overflow = sum(widths) + gaps - width
-    for index in flexible:
-        if overflow <= 0:
-            break
-        cut = min(overflow, widths[index] - 10)
-        if cut > 0:
-            widths[index] -= cut
-            overflow -= cut
+    _shrink(widths, flexible, sum(widths) + gaps - width)
     lines = []
     for row in [[c.header for c in columns], *cells]:
         parts = [

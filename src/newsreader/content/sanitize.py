@@ -118,16 +118,36 @@ _BREAKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "blockquote")
 _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
 
 
-_TEXT_BREAKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-                "blockquote", "ul", "ol", "table", "section", "article", "figure", "pre")
+_TEXT_BREAKS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "blockquote",
+    "ul",
+    "ol",
+    "table",
+    "section",
+    "article",
+    "figure",
+    "pre",
+)
 
 
 @functools.cache
 def _fragment_parser() -> Any:
     from lxml import etree
 
-    return etree.HTMLParser(recover=True, no_network=True, remove_comments=True,
-                            remove_pis=True, default_doctype=False)
+    return etree.HTMLParser(
+        recover=True, no_network=True, remove_comments=True, remove_pis=True, default_doctype=False
+    )
 
 
 def quick_text(value: str | None) -> str:

@@ -1,0 +1,201 @@
+"""Managing sources: ``add``, ``remove``, ``sources``, ``import`` and ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from newsreader.commands import Context, local_time, print_json, warn, write
+from newsreader.config import SourceConfig
+from newsreader.errors import ConfigError, FetchError, ParseError, UsageError
+
+__all__ = ["cmd_add", "cmd_export", "cmd_import", "cmd_remove", "cmd_sources"]
+
+
+def _feed_source(url: str, timeout: float) -> tuple[str, str | None]:
+    """The feed URL for ``url`` (itself, or the first feed its page announces) and the
+    feed's title."""
+    from newsreader.content import parse_document
+    from newsreader.content.charset import decode
+    from newsreader.content.discover import discover_feeds
+    from newsreader.models import Feed
+    from newsreader.sources.http import check_url, fetch_url
+
+    check_url(url)
+    raw = fetch_url(url, timeout=timeout)
+    document = parse_document(raw)
+    if isinstance(document, Feed):
+        return raw.location, document.title
+    feeds = discover_feeds(decode(raw.body, raw.charset), raw.location)
+    if not feeds:
+        raise ParseError(f"no feed found at {url} (the page announces none)")
+    for found in feeds:
+        try:
+            feed_raw = fetch_url(found.url, timeout=timeout)
+            feed = parse_document(feed_raw)
+        except (FetchError, ParseError):
+            continue
+        if isinstance(feed, Feed):
+            return feed_raw.location, feed.title or found.title
+    raise ParseError(f"the feeds announced by {url} could not be read")
+
+
+def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.config import add_source
+    from newsreader.opener import looks_like_url
+
+    target: str = args.target
+    if looks_like_url(target):
+        if ctx.offline:
+            raise UsageError("cannot add a URL offline: its feed must be found first")
+        url, title = _feed_source(target, ctx.config.timeout)
+        name = args.name or title or url
+        source = SourceConfig(
+            name=name, url=url, section=args.section, flash=args.flash, full_text=args.full_text
+        )
+    else:
+        path = Path(target).expanduser()
+        if not path.exists():
+            raise FetchError(f"no such file or folder: {str(path)!r}")
+        path = Path(os.path.abspath(path))
+        source = SourceConfig(
+            name=args.name or path.stem or str(path),
+            path=str(path),
+            section=args.section,
+            flash=args.flash,
+            full_text=args.full_text,
+        )
+    if any((s.url or s.path) == source.location for s in ctx.config.sources):
+        raise ConfigError(f"already subscribed to {source.location}")
+    add_source(ctx.config, ctx.paths.config_file, source)
+    where = f" in section {source.section!r}" if source.section else ""
+    write(f"added {source.name!r} ({source.location}){where}; run `newsreader sync` to fetch it\n")
+    return 0
+
+
+def cmd_remove(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.config import remove_source
+
+    source = ctx.config.source(args.name)
+    if source is None:
+        raise ConfigError(f"no source named {args.name!r} (see `newsreader sources`)")
+    remove_source(ctx.config, ctx.paths.config_file, source.name)
+    removed = 0
+    if ctx.paths.db_path.exists():
+        removed = ctx.store().remove_source(source.name)
+    write(
+        f"removed {source.name!r} and {removed} cached article{'s' if removed != 1 else ''}"
+        " (starred ones are kept)\n"
+    )
+    return 0
+
+
+def cmd_sources(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.sync import active_sources
+    from newsreader.table import Column, render_table
+
+    sources = active_sources(ctx.config)
+    states = {}
+    if ctx.paths.db_path.exists():
+        states = {state.name: state for state in ctx.store().sources()}
+    demo = not ctx.config.sources
+    if args.format == "json":
+        print_json(
+            [
+                {
+                    "name": s.name,
+                    "url": s.url,
+                    "path": s.path,
+                    "section": s.section,
+                    "flash": s.flash,
+                    "full_text": ctx.config.full_text_for(s),
+                    "demo": demo,
+                    "articles": states[s.name].article_count if s.name in states else 0,
+                    "last_success": states[s.name].last_success_at if s.name in states else None,
+                    "last_error": states[s.name].last_error if s.name in states else None,
+                    "last_error_at": states[s.name].last_error_at if s.name in states else None,
+                }
+                for s in sources
+            ]
+        )
+        return 0
+    rows = []
+    for s in sources:
+        state = states.get(s.name)
+        error = state.last_error if state and state.error_count else ""
+        rows.append(
+            [
+                s.name + (" ⚡" if s.flash else ""),
+                s.section or "",
+                str(state.article_count) if state else "0",
+                local_time(state.last_success_at) if state else "never",
+                error or "",
+                s.location,
+            ]
+        )
+    columns = [
+        Column("NAME"),
+        Column("SECTION"),
+        Column("ARTICLES", right=True),
+        Column("LAST SUCCESS"),
+        Column("LAST ERROR", flexible=True),
+        Column("LOCATION", flexible=True),
+    ]
+    write(render_table(columns, rows))
+    if demo:
+        warn(
+            "no source configured: these are the bundled demo edition's "
+            "(add your own with `newsreader add URL`)"
+        )
+    return 0
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.config import save_sources
+    from newsreader.opml import parse_subscriptions
+    from newsreader.sources.local import read_file
+
+    found = parse_subscriptions(read_file(args.file).body)
+    known_urls = {s.url for s in ctx.config.sources if s.url}
+    taken = {s.name.casefold() for s in ctx.config.sources}
+    added: list[SourceConfig] = []
+    skipped = 0
+    for source in found:
+        if source.url in known_urls:
+            skipped += 1
+            continue
+        name, number = source.name, 2
+        while name.casefold() in taken:
+            name = f"{source.name} ({number})"
+            number += 1
+        taken.add(name.casefold())
+        known_urls.add(source.url or "")
+        added.append(SourceConfig(name=name, url=source.url, section=source.section))
+    if added:
+        save_sources(ctx.paths.config_file, added=added)
+    write(
+        f"imported {len(added)} source{'s' if len(added) != 1 else ''}"
+        + (f", skipped {skipped} already subscribed" if skipped else "")
+        + "\n"
+    )
+    return 0
+
+
+def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.opml import export_opml
+
+    sources = ctx.config.sources
+    text = export_opml(sources)
+    skipped = sum(1 for s in sources if not s.url)
+    if args.output:
+        from newsreader.config import write_atomically
+
+        write_atomically(Path(args.output), text)
+    else:
+        write(text)
+    if skipped:
+        warn(
+            f"{skipped} folder source{'s' if skipped != 1 else ''} left out (OPML lists feeds only)"
+        )
+    return 0

@@ -1,0 +1,79 @@
+"""``newsreader sync``: a progress bar on a terminal, plain lines in a pipe, one summary."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+
+from newsreader.commands import Context, write
+from newsreader.errors import UsageError
+
+__all__ = ["cmd_sync"]
+
+
+class _Progress:
+    """Draws sync progress on stderr: a bar redrawn in place on a terminal, one line
+    per finished source otherwise (logs and CI)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, progress: object) -> None:
+        from newsreader.sync import SyncProgress
+
+        assert isinstance(progress, SyncProgress)
+        if self.tty:
+            width = shutil.get_terminal_size((80, 24)).columns
+            done = progress.done + progress.pages_done
+            total = max(1, progress.total + progress.pages_total)
+            bar_width = max(10, min(30, width - 60))
+            filled = int(bar_width * done / total)
+            line = (
+                f"[{'#' * filled}{'.' * (bar_width - filled)}] "
+                f"{progress.done}/{progress.total} sources · {progress.new} new · "
+                f"{progress.updated} updated · {progress.errors} errors"
+            )
+            if progress.pages_total:
+                line += f" · pages {progress.pages_done}/{progress.pages_total}"
+            sys.stderr.write("\r" + line[: width - 1].ljust(width - 1))
+            sys.stderr.flush()
+        elif progress.last is not None:
+            result = progress.last
+            if result.status == "failed":
+                text = f"failed     {result.name}: {result.error}"
+            elif result.status == "not_due":
+                text = f"not due    {result.name} (until {result.next_fetch_at})"
+            elif result.status == "unchanged":
+                text = f"unchanged  {result.name}"
+            else:
+                text = f"synced     {result.name}: {result.new} new, {result.updated} updated"
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            width = shutil.get_terminal_size((80, 24)).columns
+            sys.stderr.write("\r" + " " * (width - 1) + "\r")
+            sys.stderr.flush()
+
+
+def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.sync import run_sync
+
+    if ctx.offline:
+        raise UsageError("sync needs the network: drop --offline")
+    progress = _Progress()
+    try:
+        report = run_sync(
+            ctx.config,
+            ctx.store(),
+            names=args.sources or None,
+            force=args.force,
+            full_text=args.full_text,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    write(report.summary() + "\n")
+    return 0 if report.ok else 1
