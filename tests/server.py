@@ -144,6 +144,7 @@ class LoopbackServer:
             def log_message(self, format: str, *args: object) -> None:
                 return  # keep test output clean
 
+        ThreadingHTTPServer.request_queue_size = 64  # the default 5 drops SYNs under load
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -18,12 +18,16 @@ ID_LENGTH = 12
 ID_PATTERN = re.compile(r"[0-9a-f]{6,12}")
 """What a user may type for an id: the whole id or an unambiguous prefix of it."""
 
+_SIMPLE_URL = re.compile(r"(https?)://([a-z0-9.-]+)(:[0-9]{1,5})?/[^?#\s]*\Z")
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_medium|at_campaign)$")
 
 
 def normalize_url(url: str) -> str:
     """The URL as a key: scheme and host lowercased, default port, fragment and
     tracking parameters dropped, so that the same story gets the same id."""
+    simple = _SIMPLE_URL.match(url)
+    if simple and simple.group(3) not in (":80", ":443"):
+        return url  # lowercase host, no query, fragment or default port: already a key
     try:
         parts = urlsplit(url.strip())
     except ValueError:

@@ -21,6 +21,7 @@ The CLI and the TUI call the same :func:`run_sync` with a progress callback.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     import httpx
 
     from newsreader.sources.folder import FolderFile
-    from newsreader.store import ArticleInput, Store
+    from newsreader.store import ArticleInput, Store, UpsertResult
 
 __all__ = [
     "SourceResult",
@@ -183,6 +184,49 @@ class _Tally:
     results: list[SourceResult] = field(default_factory=list)
 
 
+class _BatchingWriter:
+    """Hands store writes to one thread, merging what queues up meanwhile.
+
+    While one transaction runs, the batches of other sources wait here; the next
+    transaction takes them all. Two hundred feeds then cost a handful of commits,
+    and the writer never falls far behind the network.
+    """
+
+    def __init__(self, store: Store, executor: ThreadPoolExecutor) -> None:
+        self.store = store
+        self.executor = executor
+        self.pending: list[tuple[Any, asyncio.Future[Any]]] = []
+        self.flushing = False
+
+    async def upsert(self, source: str, articles: list[Any], meta: Any) -> UpsertResult:
+        future: asyncio.Future[UpsertResult] = asyncio.get_running_loop().create_future()
+        self.pending.append(((source, articles, meta), future))
+        if not self.flushing:
+            self.flushing = True
+            asyncio.get_running_loop().create_task(self.flush())
+        return await future
+
+    async def flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                try:
+                    items = [item for item, _ in batch]
+                    results = await loop.run_in_executor(
+                        self.executor,
+                        functools.partial(self.store.upsert_batches, items, defer_index=True),
+                    )
+                except BaseException as error:  # noqa: BLE001 - handed to every waiter
+                    for _, future in batch:
+                        future.set_exception(error)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    future.set_result(result)
+        finally:
+            self.flushing = False
+
+
 class _Sync:
     """One sync run: the loop-side state shared by the source and page tasks."""
 
@@ -210,6 +254,10 @@ class _Sync:
         self.pages = asyncio.Semaphore(config.full_text_concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsreader-store")
+        self.batches = _BatchingWriter(store, self.writer)
+        # Sources between "fetch starts" and "stored": bounds the parsed articles
+        # waiting for the writer (memory), without starving the network.
+        self.pipeline = asyncio.Semaphore(2 * config.concurrency)
         self.page_tasks: list[asyncio.Task[None]] = []
 
     # -- plumbing ------------------------------------------------------------------------
@@ -262,10 +310,11 @@ class _Sync:
 
     async def source(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
         try:
-            if source.url:
-                result = await self.feed(source, state)
-            else:
-                result = await self.folder(source)
+            async with self.pipeline:
+                if source.url:
+                    result = await self.feed(source, state)
+                else:
+                    result = await self.folder(source)
         except NewsreaderError as error:
             result = await self.fail(source, error)
         return self.finish(result)
@@ -304,11 +353,7 @@ class _Sync:
             last_modified=answer.last_modified,
             next_fetch_at=_next_fetch(self.now, ttl, answer.max_age),
         )
-        stored = await self.write(self.store.upsert_articles, source.name, articles, meta=meta)
-        if stored.new:
-            await self.write(
-                self.store.prune, self.config.max_articles_for(source), source=source.name
-            )
+        stored = await self.batches.upsert(source.name, articles, meta)
         self.queue_full_text(source, articles, {*stored.new_ids, *stored.updated_ids})
         return SourceResult(source.name, "synced", new=stored.new, updated=stored.updated)
 
@@ -339,11 +384,7 @@ class _Sync:
                 inputs.extend(self.file_articles(file, body))
             except ParseError:
                 unreadable += 1
-        stored = await self.write(self.store.upsert_articles, source.name, inputs, meta=FetchMeta())
-        if stored.new:
-            await self.write(
-                self.store.prune, self.config.max_articles_for(source), source=source.name
-            )
+        stored = await self.batches.upsert(source.name, inputs, FetchMeta())
         error = f"{unreadable} file(s) could not be read" if unreadable else None
         return SourceResult(
             source.name, "synced", new=stored.new, updated=stored.updated, error=error
@@ -419,6 +460,16 @@ class _Sync:
             self.tally.pages_done += 1
             self.report()
 
+    def prune(self, grown: list[SourceConfig]) -> None:
+        """Keep each source that grew within its ``max_articles`` (starred ones stay)."""
+        if not grown:
+            return
+        counts = {state.name: state.article_count for state in self.store.sources()}
+        for source in grown:
+            keep = self.config.max_articles_for(source)
+            if counts.get(source.name, 0) > keep:
+                self.store.prune(keep, source=source.name)
+
     # -- everything ----------------------------------------------------------------------
 
     async def run(self, sources: Sequence[SourceConfig]) -> SyncReport:
@@ -434,6 +485,8 @@ class _Sync:
             while self.page_tasks:
                 tasks, self.page_tasks = self.page_tasks, []
                 await asyncio.gather(*tasks)
+            grown = {r.name for r in self.tally.results if r.new}
+            await self.write(self.prune, [s for s in sources if s.name in grown])
         finally:
             self.writer.shutdown(wait=True)
         order = {source.name: index for index, source in enumerate(sources)}

@@ -58,6 +58,7 @@ _NUMERIC = re.compile(
     r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<year>\d{4})"
     + _TIME.replace("\\D{0,12}?", "\\D{0,6}?")
 )
+_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\+00:00|Z)\Z")
 _ISO_START = re.compile(r"\s*[+-]?\d{4}-\d{1,2}-\d{1,2}")
 
 
@@ -181,6 +182,8 @@ def utc_key(iso: str | None) -> str | None:
     """
     if not iso:
         return None
+    if _UTC_ISO.match(iso):
+        return iso[:19] + "Z"  # already UTC to the second (feeds often are): no parsing
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:

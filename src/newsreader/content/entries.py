@@ -1,7 +1,9 @@
 """Feed entries as articles for the cache, and the full text of a page merged in.
 
-An entry keeps its HTML for a conversion on first reading (see
-:mod:`newsreader.reading`) and gets a quick plain text now, for search and previews.
+An entry is kept as its HTML: converted to Markdown on first reading (see
+:mod:`newsreader.reading`), turned into text for the search index when the store
+indexes it (:meth:`newsreader.store.Store.index_pending`). A sync of ten thousand
+entries does neither.
 Its id comes from its link when it has one, so that the entry and the page opened with
 ``newsreader open URL`` are one article; otherwise from its guid within the feed.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from newsreader.content.sanitize import quick_text
+from newsreader.content.sanitize import index_text
 from newsreader.ids import article_id
 from newsreader.models import Article, Feed, FeedItem
 
@@ -49,7 +51,6 @@ def entry_article(item: FeedItem, feed: Feed, feed_key: str) -> Article | None:
         published=item.published,
         updated=item.updated,
         language=item.language or feed.language,
-        text=quick_text(html),
         source=feed.title,
         content_html=html,
     )
@@ -57,7 +58,7 @@ def entry_article(item: FeedItem, feed: Feed, feed_key: str) -> Article | None:
 
 def is_summary_only(article: Article) -> bool:
     """Does the entry carry only a teaser, so that its page is worth fetching?"""
-    text = article.text
+    text = article.text or index_text(article.content_html)
     return len(text) < SUMMARY_ONLY_CHARS or bool(_TEASER_END.search(text[-40:]))
 
 

@@ -194,7 +194,47 @@ _V2 = """
 ALTER TABLE bodies ADD COLUMN html TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+-- Deferred indexing: a sync stores thousands of entries and leaves their words for
+-- later (Store.index_pending, run before a search and by the reader when idle). A body
+-- is in the FTS index exactly when indexed = 1, so the triggers only touch the index
+-- for rows that are in it.
+ALTER TABLE bodies ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX bodies_pending ON bodies(rid) WHERE indexed = 0;
+
+DROP TRIGGER bodies_insert;
+DROP TRIGGER bodies_delete;
+DROP TRIGGER bodies_update;
+
+CREATE TRIGGER bodies_insert AFTER INSERT ON bodies WHEN new.indexed BEGIN
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, new.title, new.lede, new.text);
+END;
+
+CREATE TRIGGER bodies_delete AFTER DELETE ON bodies WHEN old.indexed BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, old.title, old.lede, old.text);
+END;
+
+CREATE TRIGGER bodies_update AFTER UPDATE OF title, lede, text ON bodies
+WHEN old.indexed AND new.indexed BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, old.title, old.lede, old.text);
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, new.title, new.lede, new.text);
+END;
+
+CREATE TRIGGER bodies_indexed AFTER UPDATE OF indexed ON bodies
+WHEN NOT old.indexed AND new.indexed BEGIN
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, new.title, new.lede, new.text);
+END;
+
+CREATE TRIGGER bodies_unindexed AFTER UPDATE OF indexed ON bodies
+WHEN old.indexed AND NOT new.indexed BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, old.title, old.lede, old.text);
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """SQL scripts, in order; index n upgrades version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -20,7 +20,7 @@ import threading
 import time
 import unicodedata
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -561,18 +561,36 @@ class Store:
         opened directly). With ``meta``, the source's fetch state is recorded in the
         same transaction, so validators never get ahead of the articles they cover.
         """
-        rows = unique_rows(articles)
+        return self.upsert_batches([(source, articles, meta)])[0]
 
-        def work(conn: sqlite3.Connection) -> UpsertResult:
-            result = upsert(conn, source, rows, self._now())
-            if source is not None:
-                conn.execute(
-                    "UPDATE sources SET last_new = ?, last_updated = ? WHERE name = ?",
-                    (result.new, result.updated, source),
-                )
-                if meta is not None:
-                    self._success(conn, source, meta, False)
-            return result
+    def upsert_batches(
+        self,
+        batches: Sequence[tuple[str | None, Iterable[Article | ArticleInput], FetchMeta | None]],
+        *,
+        defer_index: bool = False,
+    ) -> list[UpsertResult]:
+        """Several sources' batches (source, articles, meta) in one transaction: a sync
+        hands over whatever arrived while the previous write ran, so that two hundred
+        feeds cost a few commits, not two hundred.
+
+        With ``defer_index`` the new words wait for :meth:`index_pending` (a sync leaves
+        them for later; a search or an idle reader indexes them)."""
+        prepared = [(source, unique_rows(articles), meta) for source, articles, meta in batches]
+
+        def work(conn: sqlite3.Connection) -> list[UpsertResult]:
+            now = self._now()
+            results = []
+            for source, rows, meta in prepared:
+                result = upsert(conn, source, rows, now, defer_index=defer_index)
+                if source is not None:
+                    conn.execute(
+                        "UPDATE sources SET last_new = ?, last_updated = ? WHERE name = ?",
+                        (result.new, result.updated, source),
+                    )
+                    if meta is not None:
+                        self._success(conn, source, meta, False)
+                results.append(result)
+            return results
 
         return self._run(work, write=True)
 
@@ -730,7 +748,7 @@ class Store:
             return bool(
                 conn.execute(
                     "UPDATE bodies SET markdown = ?, text = ?, headings = ?, html = NULL,"
-                    " lede = coalesce(?, lede)"
+                    " lede = coalesce(?, lede), indexed = 1"
                     " WHERE rid = (SELECT rid FROM articles WHERE id = ?)",
                     (
                         clean_text(markdown),
@@ -743,6 +761,45 @@ class Store:
             )
 
         return self._run(work, write=True)
+
+    def pending_index(self) -> int:
+        """How many stored bodies wait for :meth:`index_pending`."""
+        return int(
+            self._run(
+                lambda conn: conn.execute(
+                    "SELECT count(*) FROM bodies WHERE indexed = 0"
+                ).fetchone()[0]
+            )
+        )
+
+    def index_pending(self, *, batch: int = 2000, limit: int | None = None) -> int:
+        """Put the words of not-yet-indexed bodies into the search index.
+
+        Entries stored as HTML only get their plain text made here. Works in
+        transactions of ``batch`` rows, so readers are never held up for long; stops
+        after ``limit`` rows (all by default). Returns how many rows were indexed.
+        """
+        from newsreader.content.sanitize import index_text
+
+        done = 0
+        while limit is None or done < limit:
+            size = batch if limit is None else min(batch, limit - done)
+
+            def work(conn: sqlite3.Connection, size: int = size) -> int:
+                rows = conn.execute(
+                    "SELECT rid, text, html FROM bodies WHERE indexed = 0 LIMIT ?", (size,)
+                ).fetchall()
+                conn.executemany(
+                    "UPDATE bodies SET text = ?, indexed = 1 WHERE rid = ?",
+                    [(text or index_text(html), rid) for rid, text, html in rows],
+                )
+                return len(rows)
+
+            count = self._run(work, write=True)
+            done += count
+            if count < size:
+                break
+        return done
 
     def sections(self) -> list[SectionCount]:
         """Sections that hold articles, with total and unread counts (kept by triggers:
@@ -805,6 +862,10 @@ class Store:
         match = fts_query(query)
         if match is None:
             return []
+        if self._run(
+            lambda conn: conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone()
+        ):
+            self.index_pending()  # a sync left words unindexed: search sees everything
         marks = (HIGHLIGHT_START, HIGHLIGHT_END)
         in_section = "AND a.section_id = (SELECT id FROM sections WHERE name = :section)"
 

@@ -132,15 +132,13 @@ def _clean_body(value: str | None) -> str:
     """clean_text, skipped for text that holds nothing it would change."""
     if not value:
         return ""
-    return clean_text(value) if _suspect(False).search(value) else value
+    return clean_text(value)  # a single scan when there is nothing to clean
 
 
 def _digest(values: Iterable[str | None]) -> str:
     """A hash of the content fields; None and "" differ, fields cannot run together."""
-    digest = hashlib.sha256()
-    for value in values:
-        digest.update(b"\x01" if value is None else value.encode("utf-8") + b"\x00")
-    return digest.hexdigest()[:32]
+    joined = "\x00".join("\x01" if value is None else value for value in values)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _line(value: str | None) -> str | None:
@@ -150,9 +148,11 @@ def _line(value: str | None) -> str | None:
     return value or None
 
 
-def _date(value: str | None) -> str | None:
+def _date(value: str | None) -> tuple[str | None, str | None]:
+    """A stored date and its UTC sort key, or (None, None) for anything unparseable."""
     value = _line(value)
-    return value if utc_key(value) else None
+    key = utc_key(value)
+    return (value, key) if key else (None, None)
 
 
 def prepare(item: Article | ArticleInput) -> _Row:
@@ -164,7 +164,10 @@ def prepare(item: Article | ArticleInput) -> _Row:
     )
     if len(article.id) != ID_LENGTH or not set(article.id) <= _HEX:
         raise ValueError(f"not an article id: {article.id!r}")
-    published, updated = _date(article.published), _date(article.updated)
+    (published, published_key), (updated, updated_key) = (
+        _date(article.published),
+        _date(article.updated),
+    )
     headings = [line for line in map(_line, article.headings) if line]
     fields = {
         "category": _line(article.section),
@@ -202,8 +205,14 @@ def prepare(item: Article | ArticleInput) -> _Row:
         origin=clean_line(origin),
         mtime=mtime,
         content_hash=digest,
-        date_key=utc_key(published) or utc_key(updated),
+        date_key=published_key or updated_key,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _future_limit(fetched_at: str) -> str:
+    limit = datetime.fromisoformat(fetched_at.replace("Z", "+00:00")) + _FUTURE_SLACK
+    return limit.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sort_key(date_key: str | None, fetched_at: str) -> str:
@@ -211,8 +220,7 @@ def _sort_key(date_key: str | None, fetched_at: str) -> str:
     the article to the top for years, so it counts as the fetch time instead."""
     if not date_key:
         return fetched_at
-    limit = datetime.fromisoformat(fetched_at.replace("Z", "+00:00")) + _FUTURE_SLACK
-    return fetched_at if date_key > limit.strftime("%Y-%m-%dT%H:%M:%SZ") else date_key
+    return fetched_at if date_key > _future_limit(fetched_at) else date_key
 
 
 class _Sections:
@@ -240,8 +248,8 @@ INSERT INTO articles (id, source_id, section_id, category, title, url, author, p
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_BODY = """
-INSERT INTO bodies (rid, title, lede, text, markdown, headings, html)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO bodies (rid, title, lede, text, markdown, headings, html, indexed)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 """
 _OLD_CONTENT = """
 SELECT a.rid, a.category, a.title, a.url, a.author, a.published, a.updated, a.language,
@@ -249,6 +257,11 @@ SELECT a.rid, a.category, a.title, a.url, a.author, a.published, a.updated, a.la
 FROM articles AS a JOIN bodies AS b ON b.rid = a.rid
 WHERE a.rid IN (SELECT value FROM json_each(?))
 """
+
+
+def _needs_text(row: _Row) -> bool:
+    """An entry stored as HTML only: its index text is made when it is indexed."""
+    return bool(row.html) and not row.text
 
 
 def _nonblank(new: str | None, old: str | None) -> str | None:
@@ -267,6 +280,8 @@ def upsert(
     source: str | None,
     rows: list[_Row],
     now: str,
+    *,
+    defer_index: bool = False,
 ) -> UpsertResult:
     """Write ``rows`` (already :func:`prepare`-d, ids unique) inside the caller's
     transaction; see the module docstring for the rules."""
@@ -326,6 +341,7 @@ def upsert(
                     row.markdown,
                     row.headings,
                     row.html,
+                    int(not defer_index and not _needs_text(row)),
                 ),
             )
             new += 1
@@ -352,7 +368,7 @@ def upsert(
             unchanged += 1
             continue
         candidates[rid] = (row, new_owner)
-    updated = _update_changed(conn, candidates, sections, source_sections, now)
+    updated = _update_changed(conn, candidates, sections, source_sections, now, defer_index)
     unchanged += len(candidates) - len(updated)
     return UpsertResult(
         new=new,
@@ -369,6 +385,7 @@ def _update_changed(
     sections: _Sections,
     source_sections: dict[int, str | None],
     now: str,
+    defer_index: bool,
 ) -> list[str]:
     """Merge the new versions into the stored ones; returns the ids that really changed."""
     if not candidates:
@@ -385,7 +402,7 @@ def _update_changed(
             for name, value in zip(_SMALL, old_small, strict=True)
         )
         lede = _nonblank(row.lede, old_lede)
-        if row.text or row.markdown:
+        if row.text or row.markdown or row.html:
             body = (row.markdown, row.text, row.headings, row.html)
         else:
             body = (old_markdown, old_text, old_headings, old_html)
@@ -425,8 +442,17 @@ def _update_changed(
         if (title, lede, body[1]) != (old_small[1], old_lede, old_text):
             conn.execute(
                 "UPDATE bodies SET title = ?, lede = ?, text = ?, markdown = ?,"
-                " headings = ?, html = ? WHERE rid = ?",
-                (title, lede, body[1], body[0], body[2], body[3], rid),
+                " headings = ?, html = ?, indexed = ? WHERE rid = ?",
+                (
+                    title,
+                    lede,
+                    body[1],
+                    body[0],
+                    body[2],
+                    body[3],
+                    int(not defer_index and not (body[3] and not body[1])),
+                    rid,
+                ),
             )
         elif body != old_body:
             # Not a searched column: leave the FTS index alone.

@@ -1,0 +1,225 @@
+"""newsreader sync against newsboat, side by side, on the same loopback feeds.
+
+For each latency (0 ms and 50 ms by default) a fresh feed server (bench/feedserver.py,
+200 feeds x 50 items) is started, then, alternating the two readers:
+
+- cold sync: an empty cache fetches and stores every feed;
+- all-304 sync: the same cache again; every feed answers 304 Not Modified;
+
+and, for newsreader only, a cold sync with full text for 1,000 articles (20 feeds x 50
+items, every linked page fetched and extracted). Each figure is the median of
+``--runs`` runs: wall time, CPU seconds (user + system) and peak memory of the process,
+from GNU time. Request concurrency is the same for both: newsboat's
+``reload-threads`` and newsreader's ``concurrency`` and ``per_host`` (every feed is on
+one host).
+
+    python bench/sync.py [--runs 3] [--latencies 0,0.05] [--threads 16]
+
+newsboat: Debian's package (``apt-get install newsboat``); it is skipped if absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    rss_mb: float
+
+
+def start_server(feeds: int, items: int, latency: float) -> tuple[subprocess.Popen[str], int]:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "feedserver.py"),
+            "--feeds",
+            str(feeds),
+            "--items",
+            str(items),
+            "--latency",
+            str(latency),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    if not line.startswith("PORT "):
+        server.kill()
+        raise SystemExit("feed server did not start")
+    return server, int(line.split()[1])
+
+
+def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
+    """Run ``command`` under GNU time: wall seconds, CPU seconds, peak RSS."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        done = subprocess.run(
+            ["/usr/bin/time", "-o", report.name, "-f", "%e %U %S %M", *command],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
+            raise SystemExit(f"failed: {' '.join(command)}")
+        wall, user, system, rss = report.read().split()[-4:]
+    return Sample(float(wall), float(user) + float(system), int(rss) / 1024)
+
+
+def newsreader_home(
+    root: Path, port: int, feeds: int, threads: int, full_text: str
+) -> dict[str, str]:
+    home = root / "newsreader"
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    lines = [
+        "[sync]",
+        f"concurrency = {threads}",
+        f"per_host = {threads}",
+        f"full_text_concurrency = {threads}",
+        "[cache]",
+        "max_articles = 5000",
+    ]
+    for number in range(feeds):
+        lines += [
+            "[[source]]",
+            f'name = "Feed {number}"',
+            f'url = "http://127.0.0.1:{port}/feed/{number}.xml"',
+            f'full_text = "{full_text}"',
+        ]
+    (home / "config.toml").write_text("\n".join(lines) + "\n")
+    return dict(os.environ, NEWSREADER_HOME=str(home))
+
+
+def newsboat_home(root: Path, port: int, feeds: int, threads: int) -> Path:
+    home = root / "newsboat"
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / "urls").write_text(
+        "".join(f"http://127.0.0.1:{port}/feed/{n}.xml\n" for n in range(feeds))
+    )
+    (home / "config").write_text(f"reload-threads {threads}\nshow-read-feeds yes\n")
+    return home
+
+
+def newsboat_command(home: Path) -> list[str]:
+    return [
+        "newsboat",
+        "-u",
+        str(home / "urls"),
+        "-c",
+        str(home / "cache.db"),
+        "-C",
+        str(home / "config"),
+        "-x",
+        "reload",
+    ]
+
+
+def newsreader_command() -> list[str]:
+    script = shutil.which("newsreader") or str(Path(sys.executable).with_name("newsreader"))
+    return [script, "sync"]
+
+
+def median(samples: list[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.cpu for s in samples),
+        statistics.median(s.rss_mb for s in samples),
+    )
+
+
+def show(label: str, sample: Sample) -> None:
+    print(
+        f"  {label:<34} {sample.wall:6.2f} s wall  {sample.cpu:6.2f} s CPU  "
+        f"{sample.rss_mb:6.1f} MB peak"
+    )
+
+
+def bench_latency(latency: float, args: argparse.Namespace, root: Path) -> None:
+    server, port = start_server(args.feeds, args.items, latency)
+    has_newsboat = shutil.which("newsboat") is not None
+    try:
+        results: dict[str, list[Sample]] = {}
+        for _ in range(args.runs):
+            env = newsreader_home(root, port, args.feeds, args.threads, "never")
+            results.setdefault("newsreader cold", []).append(timed(newsreader_command(), env))
+            results.setdefault("newsreader all-304", []).append(timed(newsreader_command(), env))
+            if has_newsboat:
+                home = newsboat_home(root, port, args.feeds, args.threads)
+                results.setdefault("newsboat cold", []).append(timed(newsboat_command(home)))
+                results.setdefault("newsboat all-304", []).append(timed(newsboat_command(home)))
+        print(
+            f"\n{args.feeds} feeds x {args.items} items, latency {latency * 1000:.0f} ms, "
+            f"{args.threads} requests in flight, median of {args.runs}:"
+        )
+        medians = {name: median(samples) for name, samples in results.items()}
+        for name, sample in medians.items():
+            show(name, sample)
+        if has_newsboat:
+            for kind, target in (("cold", 0.5), ("all-304", 0.25)):
+                ours, theirs = medians[f"newsreader {kind}"], medians[f"newsboat {kind}"]
+                print(
+                    f"  ratio {kind:<8} {ours.wall / theirs.wall:5.2f}x newsboat "
+                    f"(target <= {target})   memory {ours.rss_mb - theirs.rss_mb:+.1f} MB "
+                    "(target <= +40)"
+                )
+    finally:
+        server.kill()
+        server.wait()
+
+
+def bench_full_text(args: argparse.Namespace, root: Path) -> None:
+    feeds = 1000 // args.items
+    server, port = start_server(feeds, args.items, 0.0)
+    try:
+        samples = []
+        for _ in range(args.runs):
+            env = newsreader_home(root, port, feeds, args.threads, "always")
+            samples.append(timed(newsreader_command(), env))
+        print(
+            f"\nfull text: {feeds} feeds x {args.items} items = {feeds * args.items} pages fetched "
+            f"and extracted, latency 0 ms, median of {args.runs}:"
+        )
+        show("newsreader cold + full text", median(samples))
+    finally:
+        server.kill()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--latencies", default="0,0.05")
+    parser.add_argument("--skip-full-text", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for latency in (float(value) for value in args.latencies.split(",")):
+            bench_latency(latency, args, root)
+        if not args.skip_full_text:
+            bench_full_text(args, root)
+
+
+if __name__ == "__main__":
+    main()
