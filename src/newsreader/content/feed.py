@@ -125,7 +125,7 @@ def _guid(value: object) -> str | None:
 
 def _first_text(*values: Any) -> str | None:
     for value in values:
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value and not value.isspace():
             return value
     return None
 

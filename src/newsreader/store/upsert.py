@@ -164,44 +164,55 @@ def prepare(item: Article | ArticleInput) -> _Row:
     )
     if len(article.id) != ID_LENGTH or not set(article.id) <= _HEX:
         raise ValueError(f"not an article id: {article.id!r}")
-    (published, published_key), (updated, updated_key) = (
-        _date(article.published),
-        _date(article.updated),
-    )
+    published, published_key = _date(article.published)
+    updated, updated_key = _date(article.updated)
     headings = [line for line in map(_line, article.headings) if line]
-    fields = {
-        "category": _line(article.section),
-        "title": _line(article.title),
-        "url": safe_url(article.url),
-        "author": _line(article.author),
-        "published": published,
-        "updated": updated,
-        "language": _line(article.language),
-        "publisher": _line(article.source),
-        "image": safe_url(article.image),
-        "lede": _clean_body(article.lede).strip() or None,
-        "markdown": _clean_body(article.markdown),
-        "text": _clean_body(article.text),
-        "headings": json.dumps(headings, ensure_ascii=False) if headings else None,
-        "html": _clean_body(article.content_html) or None,
-    }
-    digest = _digest(fields.values())
+    category = _line(article.section)
+    title = _line(article.title)
+    url = safe_url(article.url)
+    author = _line(article.author)
+    language = _line(article.language)
+    publisher = _line(article.source)
+    image = safe_url(article.image)
+    lede = _clean_body(article.lede).strip() or None
+    markdown = _clean_body(article.markdown)
+    text = _clean_body(article.text)
+    heading_list = json.dumps(headings, ensure_ascii=False) if headings else None
+    html = _clean_body(article.content_html) or None
+    digest = _digest(
+        (
+            category,
+            title,
+            url,
+            author,
+            published,
+            updated,
+            language,
+            publisher,
+            image,
+            lede,
+            markdown,
+            text,
+            heading_list,
+            html,
+        )
+    )
     return _Row(
         id=article.id,
-        category=fields["category"],
-        title=fields["title"],
-        url=fields["url"],
-        author=fields["author"],
+        category=category,
+        title=title,
+        url=url,
+        author=author,
         published=published,
         updated=updated,
-        language=fields["language"],
-        publisher=fields["publisher"],
-        image=fields["image"],
-        lede=fields["lede"],
-        markdown=fields["markdown"] or "",
-        text=fields["text"] or "",
-        headings=fields["headings"],
-        html=fields["html"],
+        language=language,
+        publisher=publisher,
+        image=image,
+        lede=lede,
+        markdown=markdown,
+        text=text,
+        headings=heading_list,
+        html=html,
         origin=clean_line(origin),
         mtime=mtime,
         content_hash=digest,

@@ -1,0 +1,34 @@
+"""Messages that cross from the sync worker thread to the reader's screen.
+
+Widget messages live on the widget that sends them (``ArticleList.ArticleSelected``);
+these are the ones a worker posts, so they belong to no widget.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from newsreader.sync import SyncProgress, SyncReport
+
+__all__ = ["SyncFinished", "SyncProgressed"]
+
+
+class SyncProgressed(Message):
+    """A sync made progress (posted from the worker thread after each source/page)."""
+
+    def __init__(self, progress: SyncProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        # Only the latest snapshot matters: a burst of pages collapses into one update.
+        return isinstance(message, SyncProgressed)
+
+
+class SyncFinished(Message):
+    """A sync ended; ``report`` is None when it raised (the worker reports the error)."""
+
+    def __init__(self, report: SyncReport | None, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.report = report
+        self.names = names

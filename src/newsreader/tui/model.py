@@ -1,0 +1,104 @@
+"""The reader's own small values: which section is shown, and one list row.
+
+The store hands out :class:`~newsreader.models.ArticleRef` rows for sections and
+:class:`~newsreader.models.SearchHit` rows for searches; the article list shows both,
+so both become a :class:`Row`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from newsreader.models import ArticleRef, SearchHit
+
+__all__ = ["ALL", "STARRED", "UNREAD", "Row", "SectionKey"]
+
+SectionKind = Literal["all", "unread", "starred", "section", "search"]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionKey:
+    """One entry of the section list: a virtual section, a real one, or a search."""
+
+    kind: SectionKind
+    name: str = ""
+    """The section's name, or the search query."""
+
+    @property
+    def label(self) -> str:
+        """What the section list and the status line call it."""
+        if self.kind == "section":
+            return self.name
+        if self.kind == "search":
+            return f"Search: {self.name}"
+        return self.kind.capitalize()
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name}
+
+    @classmethod
+    def from_json(cls, value: Any) -> SectionKey | None:
+        """The key saved by :meth:`to_json`, or None for anything else."""
+        if not isinstance(value, dict):
+            return None
+        kind, name = value.get("kind"), value.get("name", "")
+        if kind not in ("all", "unread", "starred", "section", "search"):
+            return None
+        if not isinstance(name, str) or (kind in ("section", "search") and not name):
+            return None
+        return cls(kind, name)
+
+
+ALL = SectionKey("all")
+UNREAD = SectionKey("unread")
+STARRED = SectionKey("starred")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One article in the article list."""
+
+    id: str
+    title: str | None
+    source: str | None
+    section: str | None
+    sort_key: str
+    read: bool | None
+    """None for search results (the index does not know)."""
+    starred: bool
+    updated: bool
+    """Read, then changed by a later sync."""
+    ref: ArticleRef | None = None
+    """The store row, the cursor for the next page (None for search results)."""
+
+    @classmethod
+    def from_ref(cls, ref: ArticleRef) -> Row:
+        return cls(
+            id=ref.id,
+            title=ref.title,
+            source=ref.source,
+            section=ref.section,
+            sort_key=ref.sort_key,
+            read=ref.read,
+            starred=ref.starred,
+            updated=ref.updated_since_read,
+            ref=ref,
+        )
+
+    @classmethod
+    def from_hit(cls, hit: SearchHit) -> Row:
+        return cls(
+            id=hit.id,
+            title=hit.title,
+            source=hit.source,
+            section=hit.section,
+            sort_key=hit.sort_key,
+            read=None,
+            starred=False,
+            updated=False,
+        )
+
+    @property
+    def unread(self) -> bool:
+        return self.read is False or self.updated
