@@ -8,8 +8,9 @@ For each latency (0 ms and 50 ms by default) a fresh feed server (bench/feedserv
 
 and, for newsreader only, a cold sync with full text for 1,000 articles (20 feeds x 50
 items, every linked page fetched and extracted). Each figure is the median of
-``--runs`` runs: wall time, CPU seconds (user + system) and peak memory of the process,
-from GNU time. Request concurrency is the same for both: newsboat's
+``--runs`` runs: wall time, CPU seconds (user + system, worker processes included)
+and the peak memory of the whole process tree as PSS (proportional set size, sampled
+every 10 ms: a worker process counts for the memory it adds). Request concurrency is the same for both: newsboat's
 ``reload-threads`` and newsreader's ``concurrency`` and ``per_host`` (every feed is on
 one host).
 
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 class Sample:
     wall: float
     cpu: float
-    rss_mb: float
+    pss_mb: float
 
 
 def start_server(feeds: int, items: int, latency: float) -> tuple[subprocess.Popen[str], int]:
@@ -63,22 +66,54 @@ def start_server(feeds: int, items: int, latency: float) -> tuple[subprocess.Pop
     return server, int(line.split()[1])
 
 
+def _tree_pss_kb(pid: int) -> int:
+    """Proportional memory (PSS) of a process and all its descendants, from /proc.
+
+    PSS shares each shared page among the processes that map it, so a worker process
+    forked from the main one counts for what it adds, not twice; for a single process
+    it is its RSS less its share of the shared libraries. Both readers are measured
+    the same way.
+    """
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                total += next(
+                    (int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0
+                )
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
-    """Run ``command`` under GNU time: wall seconds, CPU seconds, peak RSS."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        done = subprocess.run(
-            ["/usr/bin/time", "-o", report.name, "-f", "%e %U %S %M", *command],
-            env=env,
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
-            raise SystemExit(f"failed: {' '.join(command)}")
-        wall, user, system, rss = report.read().split()[-4:]
-    return Sample(float(wall), float(user) + float(system), int(rss) / 1024)
+    """Run ``command``: wall seconds, CPU seconds (its worker processes included) and the
+    peak resident memory of its whole process tree, sampled every 10 ms."""
+    cpu_before = _children_cpu()
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_pss_kb(process.pid))
+        time.sleep(0.01)
+    wall = time.perf_counter() - start
+    out, err = process.communicate()
+    if process.returncode != 0:
+        sys.stderr.write(out.decode()[-2000:] + err.decode()[-2000:])
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return Sample(wall, _children_cpu() - cpu_before, peak / 1024)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the waited-for children so far (their own children included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def newsreader_home(
@@ -142,14 +177,14 @@ def median(samples: list[Sample]) -> Sample:
     return Sample(
         statistics.median(s.wall for s in samples),
         statistics.median(s.cpu for s in samples),
-        statistics.median(s.rss_mb for s in samples),
+        statistics.median(s.pss_mb for s in samples),
     )
 
 
 def show(label: str, sample: Sample) -> None:
     print(
         f"  {label:<34} {sample.wall:6.2f} s wall  {sample.cpu:6.2f} s CPU  "
-        f"{sample.rss_mb:6.1f} MB peak"
+        f"{sample.pss_mb:6.1f} MB peak"
     )
 
 
@@ -178,7 +213,7 @@ def bench_latency(latency: float, args: argparse.Namespace, root: Path) -> None:
                 ours, theirs = medians[f"newsreader {kind}"], medians[f"newsboat {kind}"]
                 print(
                     f"  ratio {kind:<8} {ours.wall / theirs.wall:5.2f}x newsboat "
-                    f"(target <= {target})   memory {ours.rss_mb - theirs.rss_mb:+.1f} MB "
+                    f"(target <= {target})   memory {ours.pss_mb - theirs.pss_mb:+.1f} MB "
                     "(target <= +40)"
                 )
     finally:

@@ -24,7 +24,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import httpx
 
     from newsreader.sources.folder import FolderFile
-    from newsreader.store import ArticleInput, Store, UpsertResult
+    from newsreader.store import ArticleInput, PreparedBatch, Store, UpsertResult
 
 __all__ = [
     "SourceResult",
@@ -184,6 +184,66 @@ class _Tally:
     results: list[SourceResult] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _ParsedFeed:
+    """The CPU part of a feed's sync, done: what the loop needs back from it."""
+
+    ttl: int | None
+    batch: PreparedBatch
+    candidates: tuple[Article, ...]
+    """Entries worth fetching the page of (per the source's full_text mode)."""
+
+
+def _parse_feed_answer(raw: RawDocument, full_text: str) -> _ParsedFeed:
+    """Parse a feed, turn its entries into articles and prepare them for the store.
+
+    Pure CPU and picklable both ways, so that it can run in a worker process (see
+    ``parse_workers`` in :func:`sync`) while the loop keeps fetching.
+    """
+    from newsreader.content import parse_document
+    from newsreader.content.entries import entry_article, is_summary_only
+    from newsreader.store import prepare_batch
+
+    document = parse_document(raw)
+    if not isinstance(document, Feed):
+        # A URL source is a feed (``add`` finds it); a page here is an error page.
+        title = f" ({document.title})" if document.title else ""
+        raise ParseError(f"not a feed: the server sent an HTML page{title}")
+    articles = [
+        article
+        for article in (entry_article(item, document, raw.location) for item in document.items)
+        if article is not None
+    ]
+    candidates = tuple(
+        article
+        for article in articles
+        if article.url
+        and full_text != "never"
+        and (full_text == "always" or is_summary_only(article))
+    )
+    return _ParsedFeed(document.ttl, prepare_batch(articles), candidates)
+
+
+def _parser_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes for :func:`_parse_feed_answer`, started now, while this process
+    has a single thread (forking later, next to the writer thread, would be unsafe)."""
+    if workers <= 0:
+        return None
+    import multiprocessing
+    import os
+    import sys
+
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    try:
+        for future in [pool.submit(os.getpid) for _ in range(workers)]:
+            future.result(timeout=30)
+    except Exception:  # noqa: BLE001 - no worker processes here: parse in the loop instead
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
+    return pool
+
+
 class _BatchingWriter:
     """Hands store writes to one thread, merging what queues up meanwhile.
 
@@ -198,9 +258,14 @@ class _BatchingWriter:
         self.pending: list[tuple[Any, asyncio.Future[Any]]] = []
         self.flushing = False
 
-    async def upsert(self, source: str, articles: list[Any], meta: Any) -> UpsertResult:
+    async def upsert(self, source: str, articles: Any, meta: Any) -> UpsertResult:
+        from newsreader.store import PreparedBatch, prepare_batch
+
+        # Cleaned and hashed before the writer thread sees it: that thread then spends
+        # its time inside SQLite, which runs without the GIL, in parallel with parsing.
+        batch = articles if isinstance(articles, PreparedBatch) else prepare_batch(articles)
         future: asyncio.Future[UpsertResult] = asyncio.get_running_loop().create_future()
-        self.pending.append(((source, articles, meta), future))
+        self.pending.append(((source, batch, meta), future))
         if not self.flushing:
             self.flushing = True
             asyncio.get_running_loop().create_task(self.flush())
@@ -253,6 +318,7 @@ class _Sync:
         self.requests = asyncio.Semaphore(config.concurrency)
         self.pages = asyncio.Semaphore(config.full_text_concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
+        self.parsers: ProcessPoolExecutor | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsreader-store")
         self.batches = _BatchingWriter(store, self.writer)
         # Sources between "fetch starts" and "stored": bounds the parsed articles
@@ -320,7 +386,6 @@ class _Sync:
         return self.finish(result)
 
     async def feed(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
-        from newsreader.content import parse_document
         from newsreader.sources.http import NotModified, fetch
         from newsreader.store import FetchMeta
 
@@ -341,21 +406,28 @@ class _Sync:
             meta = FetchMeta(next_fetch_at=_next_fetch(self.now, answer.max_age))
             await self.write(self.store.record_success, source.name, meta, not_modified=True)
             return SourceResult(source.name, "unchanged")
-        document = parse_document(answer)
-        if not isinstance(document, Feed):
-            # A URL source is a feed (``add`` finds it); a page here is an error page.
-            title = f" ({document.title})" if document.title else ""
-            raise ParseError(f"not a feed: the server sent an HTML page{title}")
-        articles = self.articles_of(document, answer)
-        ttl = document.ttl * 60 if document.ttl else None
+        parsed = await self.parse(answer, self.wants_full_text(source))
         meta = FetchMeta(
             etag=answer.etag,
             last_modified=answer.last_modified,
-            next_fetch_at=_next_fetch(self.now, ttl, answer.max_age),
+            next_fetch_at=_next_fetch(self.now, (parsed.ttl or 0) * 60, answer.max_age),
         )
-        stored = await self.batches.upsert(source.name, articles, meta)
-        self.queue_full_text(source, articles, {*stored.new_ids, *stored.updated_ids})
+        stored = await self.batches.upsert(source.name, parsed.batch, meta)
+        self.queue_full_text(source, parsed.candidates, {*stored.new_ids, *stored.updated_ids})
         return SourceResult(source.name, "synced", new=stored.new, updated=stored.updated)
+
+    async def parse(self, answer: RawDocument, full_text: str) -> _ParsedFeed:
+        """Parse on a worker process when there is one, else right here."""
+        if self.parsers is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self.parsers, _parse_feed_answer, answer, full_text
+                )
+            except BrokenProcessPool:
+                self.parsers = None  # a worker died (out of memory?): carry on in-process
+        return _parse_feed_answer(answer, full_text)
 
     def articles_of(self, document: Article | Feed, raw: RawDocument) -> list[Article]:
         from newsreader.content.entries import entry_article
@@ -413,19 +485,15 @@ class _Sync:
             return "auto"
         return mode
 
-    def queue_full_text(self, source: SourceConfig, articles: list[Article], ids: set[str]) -> None:
-        from newsreader.content.entries import is_summary_only
-
-        mode = self.wants_full_text(source)
-        if mode == "never" or not ids:
-            return
-        for article in articles:
-            if article.id not in ids or not article.url:
-                continue
-            if mode == "auto" and not is_summary_only(article):
-                continue
-            self.tally.pages_total += 1
-            self.page_tasks.append(asyncio.create_task(self.page(source, article)))
+    def queue_full_text(
+        self, source: SourceConfig, candidates: Iterable[Article], ids: set[str]
+    ) -> None:
+        """Fetch the pages of the new or changed ``candidates`` (entries that the
+        source's full_text mode wants the page of)."""
+        for article in candidates:
+            if article.id in ids:
+                self.tally.pages_total += 1
+                self.page_tasks.append(asyncio.create_task(self.page(source, article)))
 
     async def page(self, source: SourceConfig, entry: Article) -> None:
         from newsreader.content import parse_document
@@ -472,8 +540,10 @@ class _Sync:
 
     # -- everything ----------------------------------------------------------------------
 
-    async def run(self, sources: Sequence[SourceConfig]) -> SyncReport:
+    async def run(self, sources: Sequence[SourceConfig], parse_workers: int = 0) -> SyncReport:
         started = time.monotonic()
+        if parse_workers and any(source.url for source in sources):
+            self.parsers = _parser_pool(parse_workers)
         try:
             states = await self.write(
                 self.store.register_sources,
@@ -489,6 +559,8 @@ class _Sync:
             await self.write(self.prune, [s for s in sources if s.name in grown])
         finally:
             self.writer.shutdown(wait=True)
+            if self.parsers is not None:
+                self.parsers.shutdown(wait=True)
         order = {source.name: index for index, source in enumerate(sources)}
         results = sorted(self.tally.results, key=lambda r: order[r.name])
         fetched = self.tally.pages_done - self.tally.pages_failed
@@ -524,12 +596,16 @@ async def sync(
     progress: Callable[[SyncProgress], None] | None = None,
     client: httpx.AsyncClient | None = None,
     now: datetime | None = None,
+    parse_workers: int = 0,
 ) -> SyncReport:
     """Sync ``names`` (default: every active source) into ``store``.
 
     ``full_text`` overrides the sources' setting (True: fetch pages of teaser entries
     even where the source says never; False: fetch none). ``progress`` is called on
-    the loop's thread after each source and each full-text page.
+    the loop's thread after each source and each full-text page. ``parse_workers``
+    processes parse feeds while this one fetches and writes (the command line uses
+    them on machines with a spare core; an app with threads of its own should not
+    fork, and keeps the default 0).
     """
     from newsreader.sources.http import make_client
 
@@ -553,7 +629,7 @@ async def sync(
             now=now or datetime.now(UTC),
             total=len(sources),
         )
-        return await run.run(sources)
+        return await run.run(sources, parse_workers)
     finally:
         if own_client:
             await http.aclose()

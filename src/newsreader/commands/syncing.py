@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 
@@ -64,6 +65,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     if ctx.offline:
         raise UsageError("sync needs the network: drop --offline")
     progress = _Progress()
+    # A spare core parses feeds in a worker process while this one fetches and writes.
+    workers = max(0, min(2, (os.cpu_count() or 1) - 1))
     try:
         report = run_sync(
             ctx.config,
@@ -72,6 +75,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
             force=args.force,
             full_text=args.full_text,
             progress=progress,
+            parse_workers=workers,
         )
     finally:
         progress.close()

@@ -166,6 +166,13 @@ def parse_date(value: object, *, day_first: bool = True) -> str | None:
     value = value.strip()
     if not value or len(value) > 200:
         return None
+    if _UTC_ISO.match(value) and MIN_YEAR <= int(value[:4]) <= MAX_YEAR and value[4] == "-":
+        # Already normalised (feed parsers give this form): validate, keep as written.
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return value.replace("Z", "+00:00")
     if _ISO_START.match(value):
         return _from_iso(value)
     if value[:1].isalpha() or "," in value[:6]:

@@ -89,8 +89,24 @@ def clean_line(value: str | None) -> str | None:
     """
     if value is None:
         return None
+    if _already_clean_line(value):
+        return value  # the common case, decided without a regular expression
     line = _SPACES.sub(" ", defang(clean_text(value))).strip()
     return line or None
+
+
+def _already_clean_line(value: str) -> bool:
+    """True when :func:`clean_line` would return ``value`` unchanged: printable (which
+    rules out controls, bidi overrides, line breaks, tabs and odd spaces), no double or
+    edge spaces, nothing to defang."""
+    return (
+        value.isprintable()
+        and bool(value)
+        and value[0] != " "
+        and value[-1] != " "
+        and "  " not in value
+        and "<" not in value
+    )
 
 
 def safe_url(href: str | None, base: str | None = None) -> str | None:

@@ -20,7 +20,13 @@ from newsreader.store.store import (
     StoreInfo,
     print_notice,
 )
-from newsreader.store.upsert import ArticleInput, FetchMeta, UpsertResult
+from newsreader.store.upsert import (
+    ArticleInput,
+    FetchMeta,
+    PreparedBatch,
+    UpsertResult,
+    prepare_batch,
+)
 
 __all__ = [
     "DEFAULT_KEEP",
@@ -28,8 +34,10 @@ __all__ = [
     "SEARCH_CANDIDATES",
     "ArticleInput",
     "FetchMeta",
+    "PreparedBatch",
     "Store",
     "StoreInfo",
     "UpsertResult",
+    "prepare_batch",
     "print_notice",
 ]

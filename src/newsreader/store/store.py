@@ -42,7 +42,14 @@ from newsreader.models import (
 )
 from newsreader.store import db
 from newsreader.store.query import HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_highlights
-from newsreader.store.upsert import ArticleInput, FetchMeta, UpsertResult, unique_rows, upsert
+from newsreader.store.upsert import (
+    ArticleInput,
+    FetchMeta,
+    PreparedBatch,
+    UpsertResult,
+    unique_rows,
+    upsert,
+)
 
 __all__ = ["DEFAULT_KEEP", "SEARCH_CANDIDATES", "Store", "StoreInfo", "print_notice"]
 
@@ -565,7 +572,9 @@ class Store:
 
     def upsert_batches(
         self,
-        batches: Sequence[tuple[str | None, Iterable[Article | ArticleInput], FetchMeta | None]],
+        batches: Sequence[
+            tuple[str | None, Iterable[Article | ArticleInput] | PreparedBatch, FetchMeta | None]
+        ],
         *,
         defer_index: bool = False,
     ) -> list[UpsertResult]:
