@@ -540,10 +540,11 @@ class _Sync:
 
     # -- everything ----------------------------------------------------------------------
 
-    async def run(self, sources: Sequence[SourceConfig], parse_workers: int = 0) -> SyncReport:
+    async def run(
+        self, sources: Sequence[SourceConfig], parsers: ProcessPoolExecutor | None = None
+    ) -> SyncReport:
         started = time.monotonic()
-        if parse_workers and any(source.url for source in sources):
-            self.parsers = _parser_pool(parse_workers)
+        self.parsers = parsers
         try:
             states = await self.write(
                 self.store.register_sources,
@@ -559,8 +560,6 @@ class _Sync:
             await self.write(self.prune, [s for s in sources if s.name in grown])
         finally:
             self.writer.shutdown(wait=True)
-            if self.parsers is not None:
-                self.parsers.shutdown(wait=True)
         order = {source.name: index for index, source in enumerate(sources)}
         results = sorted(self.tally.results, key=lambda r: order[r.name])
         fetched = self.tally.pages_done - self.tally.pages_failed
@@ -610,8 +609,8 @@ async def sync(
     from newsreader.sources.http import make_client
 
     sources = _select(config, names)
-    if config.sources and not names:
-        await asyncio.to_thread(_forget_demo, store)
+    # Before any thread exists (to_thread below, the writer later): forking is safe now.
+    parsers = _parser_pool(parse_workers) if any(s.url for s in sources) else None
     own_client = client is None
     http = client or make_client(
         timeout=config.timeout,
@@ -619,6 +618,8 @@ async def sync(
         user_agent=config.user_agent or _default_agent(),
     )
     try:
+        if config.sources and not names:
+            await asyncio.to_thread(_forget_demo, store)
         run = _Sync(
             config,
             store,
@@ -629,8 +630,10 @@ async def sync(
             now=now or datetime.now(UTC),
             total=len(sources),
         )
-        return await run.run(sources, parse_workers)
+        return await run.run(sources, parsers)
     finally:
+        if parsers is not None:
+            parsers.shutdown(wait=True)  # again if run() did: harmless
         if own_client:
             await http.aclose()
 
