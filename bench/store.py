@@ -583,7 +583,16 @@ def throughput(path: Path, batches: int = 5) -> dict[str, float]:
         for b in range(batches)
     ]
     changed = [
-        replace(a, text=a.text + " Mise à jour.", title=f"{a.title} (mis à jour)") for a in fresh[0]
+        [replace(a, text=a.text + " Mise à jour.", title=f"{a.title} (mis à jour)") for a in batch]
+        for batch in fresh[:3]
+    ]
+    deferred = [
+        [writer.article(3_000_000 + 1000 * b + n, now, 99) for n in range(1000)]
+        for b in range(batches)
+    ]
+    deferred_changed = [
+        [replace(a, text=a.text + " Corrigé.", title=f"{a.title} (corrigé)") for a in batch]
+        for batch in deferred[:3]
     ]
     summaries = [writer.article(2_000_000 + n, now, 99, median_words=80) for n in range(1000)]
     with tempfile.TemporaryDirectory(dir=CACHE) as folder:
@@ -593,24 +602,35 @@ def throughput(path: Path, batches: int = 5) -> dict[str, float]:
             store.upsert_source("bench-batch", kind="feed", location="https://bench/rss")
             store.articles(limit=50)  # warm the cache like a running app would be
 
-            def timed(batch: list[Article], field: str) -> float:
+            def timed(batch: list[Article], field: str, defer: bool = False) -> float:
                 started = time.perf_counter()
-                result = store.upsert_articles("bench-batch", batch)
+                (result,) = store.upsert_batches([("bench-batch", batch, None)], defer_index=defer)
                 elapsed = time.perf_counter() - started
                 assert getattr(result, field) == len(batch), result
                 return elapsed
 
             inserts = [timed(batch, "new") for batch in fresh]
             short = timed(summaries, "new")
-            updates = [timed(changed, "updated")]
-            same = [timed(changed, "unchanged")]
+            updates = [timed(batch, "updated") for batch in changed]
+            same = [timed(batch, "unchanged") for batch in changed]
+            # What a sync does: the words wait for index_pending (run by search).
+            deferred_inserts = [timed(batch, "new", defer=True) for batch in deferred]
+            deferred_updates = [timed(batch, "updated", defer=True) for batch in deferred_changed]
+            started = time.perf_counter()
+            indexed = store.index_pending()
+            catch_up = time.perf_counter() - started
     return {
         "insert 1,000 new, median batch (articles/s)": 1000 / statistics.median(inserts),
         f"insert 1,000 new, mean of {batches} batches (articles/s)": 1000
         / statistics.mean(inserts),
-        "update 1,000 changed (articles/s)": 1000 / updates[0],
-        "re-sync 1,000 unchanged (articles/s)": 1000 / same[0],
+        "update 1,000 changed, median of 3 (articles/s)": 1000 / statistics.median(updates),
+        "re-sync 1,000 unchanged, median of 3 (articles/s)": 1000 / statistics.median(same),
         "insert 1,000 feed summaries (~80 words) (articles/s)": 1000 / short,
+        "insert 1,000 new, index deferred as sync does (articles/s)": 1000
+        / statistics.median(deferred_inserts),
+        "update 1,000 changed, index deferred (articles/s)": 1000
+        / statistics.median(deferred_updates),
+        "index_pending catch-up afterwards (articles/s)": indexed / catch_up,
     }
 
 
@@ -672,28 +692,30 @@ def fts_variants(count: int = 10_000) -> dict[str, float]:
     }
 
 
-def list_process_argv(db: Path) -> list[str]:
-    """The command timed as "newsreader list --limit 50" in a fresh process.
-
-    ``newsreader list`` does not exist yet: this opens the store and lists 50 rows
-    through the same API. Switch to ``[sys.executable, "-m", "newsreader",
-    "--data-dir", str(db.parent), "list", "--limit", "50"]`` once it does.
-    """
-    code = (
-        "import sys; from newsreader.store import Store\n"
-        "with Store.open(sys.argv[1]) as store:\n"
-        "    rows = store.articles(limit=50)\n"
-        "    sys.stdout.write(''.join(f'{r.id} {r.title}\\n' for r in rows))\n"
-    )
-    return [sys.executable, "-c", code, str(db)]
+def list_process_argv(data_dir: Path) -> list[str]:
+    """``newsreader list --limit 50`` in a fresh process, on the cache in ``data_dir``."""
+    return [
+        sys.executable,
+        "-m",
+        "newsreader",
+        "--data-dir",
+        str(data_dir),
+        "list",
+        "--limit",
+        "50",
+    ]
 
 
 def process_ratio(path: Path, runs: int) -> dict[str, float]:
-    """Whole-process ``list --limit 50``: 100k store against an empty one, alternating."""
+    """Whole-process ``newsreader list --limit 50``: 100k store against an empty one,
+    alternating."""
     with tempfile.TemporaryDirectory(dir=CACHE) as folder:
-        empty = Path(folder) / "newsreader.db"
-        Store.open(empty).close()
-        commands = {"full": list_process_argv(path), "empty": list_process_argv(empty)}
+        full_dir, empty_dir = Path(folder) / "full", Path(folder) / "empty"
+        full_dir.mkdir()
+        empty_dir.mkdir()
+        (full_dir / "newsreader.db").symlink_to(path.resolve())
+        Store.open(empty_dir / "newsreader.db").close()
+        commands = {"full": list_process_argv(full_dir), "empty": list_process_argv(empty_dir)}
         times: dict[str, list[float]] = {"full": [], "empty": []}
         for _ in range(runs):
             for name, argv in commands.items():

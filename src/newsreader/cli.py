@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from newsreader import __version__
 from newsreader.errors import NewsreaderError, UsageError
@@ -25,6 +25,22 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "main"]
 
 PROG = "newsreader"
+_COMMANDS = frozenset(
+    {
+        "open",
+        "list",
+        "sections",
+        "search",
+        "mark",
+        "sync",
+        "add",
+        "remove",
+        "sources",
+        "import",
+        "export",
+        "cache",
+    }
+)
 Handler = Callable[["Context", argparse.Namespace], int]
 
 
@@ -77,8 +93,13 @@ def _table_format(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line; subcommands set ``handler``."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; subcommands set ``handler``.
+
+    With ``only``, the other subcommands are registered by name but get no options:
+    argparse takes milliseconds per subcommand to build, which ``newsreader open`` in
+    a shell loop should not pay for eleven commands it does not run.
+    """
     parser = _Parser(
         prog=PROG,
         description="A terminal news reader with an offline cache. "
@@ -95,8 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="never touch the network: read the cache only"
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    full = commands.add_parser
 
-    cmd = commands.add_parser(
+    def add(name: str, **options: Any) -> argparse.ArgumentParser:
+        if only is None or name == only:
+            return full(name, **options)
+        full(name, help=options.get("help"))
+        return _Parser(prog=name, add_help=False)  # options go nowhere: never parsed
+
+    cmd = add(
         "open",
         help="print one article or feed (path, URL or cached id) as Markdown, text or JSON",
         description="Print one document: an HTML page (main content only), a plain-text "
@@ -123,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=_lazy("read", "cmd_open"))
 
-    cmd = commands.add_parser("list", help="list cached articles, newest first")
+    cmd = add("list", help="list cached articles, newest first")
     cmd.add_argument("--section", "-s", help="only this section")
     cmd.add_argument("--source", help="only this source")
     cmd.add_argument("--unread", action="store_true", help="only unread articles")
@@ -132,11 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     _table_format(cmd)
     cmd.set_defaults(handler=_lazy("read", "cmd_list"))
 
-    cmd = commands.add_parser("sections", help="sections with article and unread counts")
+    cmd = add("sections", help="sections with article and unread counts")
     _table_format(cmd)
     cmd.set_defaults(handler=_lazy("read", "cmd_sections"))
 
-    cmd = commands.add_parser("search", help="full-text search (accents and case ignored)")
+    cmd = add("search", help="full-text search (accents and case ignored)")
     cmd.add_argument("query", metavar="QUERY")
     cmd.add_argument("--section", "-s", help="only this section")
     cmd.add_argument(
@@ -145,12 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     _table_format(cmd)
     cmd.set_defaults(handler=_lazy("read", "cmd_search"))
 
-    cmd = commands.add_parser("mark", help="mark articles read, unread, starred or unstarred")
+    cmd = add("mark", help="mark articles read, unread, starred or unstarred")
     cmd.add_argument("action", choices=("read", "unread", "star", "unstar"))
     cmd.add_argument("ids", nargs="+", metavar="ID", help="article ids (or 6+ character prefixes)")
     cmd.set_defaults(handler=_lazy("read", "cmd_mark"))
 
-    cmd = commands.add_parser("sync", help="fetch every source (or the named ones) into the cache")
+    cmd = add("sync", help="fetch every source (or the named ones) into the cache")
     cmd.add_argument("sources", nargs="*", metavar="SOURCE")
     cmd.add_argument(
         "--full-text",
@@ -166,9 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=_lazy("syncing", "cmd_sync"))
 
-    cmd = commands.add_parser(
-        "add", help="subscribe to a feed, a site (feed autodiscovery) or a folder"
-    )
+    cmd = add("add", help="subscribe to a feed, a site (feed autodiscovery) or a folder")
     cmd.add_argument("target", metavar="URL|PATH")
     cmd.add_argument("--section", "-s", help="section for its articles (default: the feed's own)")
     cmd.add_argument("--name", help="name of the source (default: the feed's title)")
@@ -183,25 +209,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_add"))
 
-    cmd = commands.add_parser("remove", help="unsubscribe (cached starred articles are kept)")
+    cmd = add("remove", help="unsubscribe (cached starred articles are kept)")
     cmd.add_argument("name", metavar="NAME")
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_remove"))
 
-    cmd = commands.add_parser("sources", help="the sources, with last success and last error")
+    cmd = add("sources", help="the sources, with last success and last error")
     _table_format(cmd)
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_sources"))
 
-    cmd = commands.add_parser(
-        "import", help="subscribe to the feeds of an OPML file or a newsboat urls file"
-    )
+    cmd = add("import", help="subscribe to the feeds of an OPML file or a newsboat urls file")
     cmd.add_argument("file", metavar="FILE")
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_import"))
 
-    cmd = commands.add_parser("export", help="print the subscriptions as OPML 2.0")
+    cmd = add("export", help="print the subscriptions as OPML 2.0")
     cmd.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_export"))
 
-    cmd = commands.add_parser("cache", help="where the cache is, its size, pruning and vacuuming")
+    cmd = add("cache", help="where the cache is, its size, pruning and vacuuming")
     cmd.add_argument("action", choices=("path", "info", "prune", "vacuum"))
     cmd.add_argument(
         "--keep",
@@ -212,6 +236,19 @@ def build_parser() -> argparse.ArgumentParser:
     _table_format(cmd)
     cmd.set_defaults(handler=_lazy("cache", "cmd_cache"))
     return parser
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The subcommand named on the command line, skipping global options."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--data-dir":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _prepare_streams() -> None:
@@ -240,10 +277,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from newsreader.commands import Context
 
     _prepare_streams()
-    parser = build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = _command_of(args_list)
+    wants_help = any(a in ("-h", "--help") for a in args_list)
+    parser = build_parser(None if wants_help or command not in _COMMANDS else command)
     ctx = Context()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_list)
         ctx = Context(data_dir=args.data_dir, offline=args.offline)
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:

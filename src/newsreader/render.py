@@ -79,6 +79,7 @@ def document_json(document: Document) -> dict[str, Any]:
     """The JSON object for one document (the ``--format json`` API)."""
     if isinstance(document, Article):
         data = asdict(document)
+        data.pop("content_html", None)  # internal: entry HTML waiting to become Markdown
         data["headings"] = list(document.headings)
         return {"kind": data.pop("kind"), **data}
     return {

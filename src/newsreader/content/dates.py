@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
-from email.utils import parsedate_to_datetime
 
 __all__ = ["MAX_YEAR", "MIN_YEAR", "parse_date", "utc_key"]
 
@@ -100,6 +99,8 @@ def _from_iso(value: str) -> str | None:
 
 
 def _from_rfc822(value: str) -> str | None:
+    from email.utils import parsedate_to_datetime  # only feeds need it: kept off start-up
+
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

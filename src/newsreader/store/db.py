@@ -20,7 +20,6 @@ import os
 import sqlite3
 import struct
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,7 +270,7 @@ def set_aside(path: Path, now: datetime) -> Path:
 
 def _create_fresh(path: Path, busy_timeout: float) -> None:
     """Build an empty, migrated store beside ``path`` and move it into place whole."""
-    temp = path.with_name(f"{path.name}.new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    temp = path.with_name(f"{path.name}.new-{os.getpid()}-{os.urandom(4).hex()}")
     conn = connect(temp, busy_timeout=busy_timeout, create=True)
     try:
         conn.execute("PRAGMA journal_mode = WAL")

@@ -170,7 +170,9 @@ def prepare(item: Article | ArticleInput) -> _Row:
     markdown = _clean_body(article.markdown)
     text = _clean_body(article.text)
     heading_list = json.dumps(headings, ensure_ascii=False) if headings else None
-    html = _clean_body(article.content_html) or None
+    # Entry HTML is never shown as it is: it is input for content/markdown.py, which
+    # cleans what it makes of it (and content/feed.py already cleaned the feed whole).
+    html = article.content_html or None
     digest = _digest(
         (
             category,
