@@ -14,11 +14,18 @@ import pytest
 from newsreader import paths
 
 
-def test_defaults_come_from_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_come_from_platformdirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(paths.HOME_ENV, raising=False)
+    # platformdirs follows the XDG variables: even the defaults stay inside tmp_path.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     resolved = paths.resolve()
-    assert resolved.data_dir == Path(platformdirs.user_data_dir("newsreader", appauthor=False))
-    assert resolved.config_dir == Path(platformdirs.user_config_dir("newsreader", appauthor=False))
+    data = platformdirs.user_data_dir("newsreader", appauthor=False)  # under tmp_path
+    config = platformdirs.user_config_dir("newsreader", appauthor=False)  # under tmp_path
+    assert resolved.data_dir == Path(data)
+    assert resolved.config_dir == Path(config)
+    if sys.platform.startswith("linux"):
+        assert resolved.data_dir == tmp_path / "data" / "newsreader"
     assert resolved.db_path.name == "newsreader.db"
     assert resolved.config_file.name == "config.toml"
 
