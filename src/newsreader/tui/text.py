@@ -49,7 +49,7 @@ def parse_instant(value: str | None) -> datetime | None:
 
 def age(value: str | None, now: datetime) -> str:
     """How long ago, in at most 6 cells: ``now``, ``5m``, ``3h``, ``2d``, ``12 Nov``,
-    ``Nov 24`` (a year or more ago)."""
+    ``Nov'24`` (a year or more ago: the apostrophe tells the year from a day)."""
     moment = parse_instant(value)
     if moment is None:
         return ""
@@ -65,7 +65,7 @@ def age(value: str | None, now: datetime) -> str:
     local = moment.astimezone()
     if seconds < 330 * 86400:
         return f"{local.day} {_MONTHS[local.month - 1]}"
-    return f"{_MONTHS[local.month - 1]} {local.year % 100:02d}"
+    return f"{_MONTHS[local.month - 1]}'{local.year % 100:02d}"
 
 
 def clock_time(value: str | None) -> str:
