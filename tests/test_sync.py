@@ -372,3 +372,21 @@ def test_gzip_feed_is_decoded(server: LoopbackServer, isolated_home: Path) -> No
     url = server.route("/zip", handle)
     configure(isolated_home, {"name": "Zip", "url": url, "full_text": "never"})
     assert "2 new" in run_cli("sync").stdout
+
+
+def test_a_source_without_a_section_is_filed_under_the_feed_title(
+    server: LoopbackServer, isolated_home: Path
+) -> None:
+    one = server.route("/one", srv.static(srv.rss("Le Journal", items(2)), "application/rss+xml"))
+    two = server.route(
+        "/two",
+        srv.static(srv.rss("Autre", items(1, "https://autre.example/")), "application/rss+xml"),
+    )
+    configure(
+        isolated_home,
+        {"name": "One", "url": one, "full_text": "never"},
+        {"name": "Two", "url": two, "section": "Le Journal", "full_text": "never"},
+    )
+    assert run_cli("sync").code == 0
+    sections = run_cli("sections", "-f", "json").json()["sections"]
+    assert [(s["name"], s["total"]) for s in sections] == [("Le Journal", 3)]

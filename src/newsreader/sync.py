@@ -209,9 +209,14 @@ def _parse_feed_answer(raw: RawDocument, full_text: str) -> _ParsedFeed:
         # A URL source is a feed (``add`` finds it); a page here is an error page.
         title = f" ({document.title})" if document.title else ""
         raise ParseError(f"not a feed: the server sent an HTML page{title}")
+    # A source without a configured section is filed under the feed's own title (the
+    # store puts a configured section first).
     articles = [
         article
-        for article in (entry_article(item, document, raw.location) for item in document.items)
+        for article in (
+            entry_article(item, document, raw.location, section=document.title)
+            for item in document.items
+        )
         if article is not None
     ]
     candidates = tuple(
@@ -434,7 +439,10 @@ class _Sync:
 
         if isinstance(document, Article):
             return [document]
-        articles = (entry_article(item, document, raw.location) for item in document.items)
+        articles = (
+            entry_article(item, document, raw.location, section=document.title)
+            for item in document.items
+        )
         return [article for article in articles if article is not None]
 
     async def folder(self, source: SourceConfig) -> SourceResult:

@@ -28,10 +28,14 @@ _TEASER_END = re.compile(
 )
 
 
-def entry_article(item: FeedItem, feed: Feed, feed_key: str) -> Article | None:
+def entry_article(
+    item: FeedItem, feed: Feed, feed_key: str, *, section: str | None = None
+) -> Article | None:
     """The article for one entry; None for an entry with nothing to identify it by.
 
     ``feed_key`` (the feed's URL or path) scopes guids, which are only unique per feed.
+    ``section`` files the entry (a source's section is the feed's own title unless the
+    configuration names one); without it, the entry's first category is used.
     """
     if item.url:
         key = item.url
@@ -46,7 +50,7 @@ def entry_article(item: FeedItem, feed: Feed, feed_key: str) -> Article | None:
         id=article_id(key),
         title=item.title,
         url=item.url,
-        section=item.section,
+        section=section or item.section,
         author=item.author,
         published=item.published,
         updated=item.updated,
