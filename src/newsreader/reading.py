@@ -8,9 +8,12 @@ first reading converts one, here, and the store keeps the result.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from newsreader.models import StoredArticle
 from newsreader.store import Store
+
+if TYPE_CHECKING:
+    from newsreader.rows import StoredArticle
 
 __all__ = ["load_article", "render_pending"]
 

@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 
 from newsreader.config import Config, SourceConfig
 from newsreader.errors import NewsreaderError, ParseError, UsageError
-from newsreader.models import Article, Feed, RawDocument, SourceState
+from newsreader.models import Article, Feed, RawDocument
+from newsreader.rows import SourceState
 
 if TYPE_CHECKING:
     import httpx

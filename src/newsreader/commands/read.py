@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsreader.commands import Context, local_time, print_json, warn, write
 from newsreader.errors import NotCachedError, StoreError, UsageError
-from newsreader.models import ArticleRef
+
+if TYPE_CHECKING:
+    from newsreader.rows import ArticleRef
 
 __all__ = ["cmd_list", "cmd_mark", "cmd_open", "cmd_search", "cmd_sections"]
 

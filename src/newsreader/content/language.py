@@ -8,6 +8,7 @@ text file; HTML pages and feeds declare their language and never come here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -29,25 +30,26 @@ _COMMON_WORDS = {
     "nl": "de het een van en is dat op te in zijn niet met voor aan er ook maar als bij door "
     "om dan nog wordt worden",
 }
-_SHARED = {
-    word
-    for lang, words in _COMMON_WORDS.items()
-    for word in words.split()
-    if any(
-        word in other.split() for other_lang, other in _COMMON_WORDS.items() if other_lang != lang
-    )
-}
-# Only words that belong to one language vote: "la", "de", "que" prove nothing.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    lang: frozenset(words.split()) - _SHARED for lang, words in _COMMON_WORDS.items()
-}
+
+
+@functools.cache
+def _stopwords() -> dict[str, frozenset[str]]:
+    """Each language's words that no other language here shares: "la", "de", "que"
+    prove nothing. Built on first use (most documents declare their language)."""
+    split = {lang: frozenset(words.split()) for lang, words in _COMMON_WORDS.items()}
+    return {
+        lang: words.difference(*(other for o, other in split.items() if o != lang))
+        for lang, words in split.items()
+    }
+
+
 _WORD = re.compile(r"[^\W\d_]+")
 
 
 def guess_language(text: str, *, sample: int = 20_000) -> str | None:
     """ISO 639-1 code of the likeliest language, or None when the text says too little."""
     words = Counter(word.lower() for word in _WORD.findall(text[:sample]))
-    scores = {lang: sum(words[w] for w in stopwords) for lang, stopwords in _STOPWORDS.items()}
+    scores = {lang: sum(words[w] for w in stopwords) for lang, stopwords in _stopwords().items()}
     best, score = max(scores.items(), key=lambda item: item[1])
     total = sum(words.values())
     if score < 4 or score < total * 0.04:

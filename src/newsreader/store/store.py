@@ -25,21 +25,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsreader.content.sanitize import clean_line, clean_text
 from newsreader.errors import AmbiguousIdError, StoreCorruptError, StoreError
 from newsreader.ids import ID_PATTERN
-from newsreader.models import (
-    Article,
-    ArticleRef,
-    Headline,
-    SearchHit,
-    SectionCount,
-    SourceState,
-    StoredArticle,
-    Totals,
-)
+from newsreader.models import Article
+
+if TYPE_CHECKING:
+    # Built on first use by the functions below: `open FILE` only writes, and should not
+    # pay for creating classes it never instantiates.
+    from newsreader.rows import (
+        ArticleRef,
+        Headline,
+        SearchHit,
+        SectionCount,
+        SourceState,
+        StoredArticle,
+        Totals,
+    )
 from newsreader.store import db
 from newsreader.store.query import HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_highlights
 from newsreader.store.upsert import (
@@ -132,6 +136,8 @@ FROM sources
 
 
 def _ref(row: sqlite3.Row | tuple[Any, ...]) -> ArticleRef:
+    from newsreader.rows import ArticleRef
+
     return ArticleRef(
         id=row[1],
         title=row[2],
@@ -147,6 +153,8 @@ def _ref(row: sqlite3.Row | tuple[Any, ...]) -> ArticleRef:
 
 
 def _source(row: tuple[Any, ...]) -> SourceState:
+    from newsreader.rows import SourceState
+
     (
         name,
         kind,
@@ -724,6 +732,8 @@ class Store:
             image=row[13],
             content_html=row[21],
         )
+        from newsreader.rows import StoredArticle
+
         return StoredArticle(
             article=article,
             source=row[14],
@@ -818,6 +828,8 @@ class Store:
                 "SELECT name, total, unread FROM sections WHERE total > 0"
             ).fetchall()
         )
+        from newsreader.rows import SectionCount
+
         return sorted((SectionCount(*row) for row in rows), key=lambda s: (_fold(s.name), s.name))
 
     def totals(self) -> Totals:
@@ -825,6 +837,8 @@ class Store:
         row = self._run(
             lambda conn: conn.execute("SELECT articles, unread, starred FROM totals").fetchone()
         )
+        from newsreader.rows import Totals
+
         return Totals(*row)
 
     def headlines(self, limit: int = 20, *, flash_only: bool = False) -> list[Headline]:
@@ -848,6 +862,8 @@ class Store:
                 rows += conn.execute(sql.format("AND a.source_id = ?"), (source_id, limit))
             rows.sort(key=lambda row: (row[5], row[6]), reverse=True)
             return rows[:limit]
+
+        from newsreader.rows import Headline
 
         return [Headline(*row[:6]) for row in self._run(work)]
 
@@ -893,6 +909,8 @@ class Store:
             if floor is None:
                 return []
             return conn.execute(_SEARCH.format(where), {**params, "floor": floor}).fetchall()
+
+        from newsreader.rows import SearchHit
 
         hits = []
         for row in self._run(work):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from newsreader.models import ArticleRef, SearchHit
+from newsreader.rows import ArticleRef, SearchHit
 
 __all__ = ["ALL", "STARRED", "UNREAD", "Row", "SectionKey"]
 

@@ -22,7 +22,8 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.errors import NewsreaderError
-from newsreader.models import Article, ArticleRef, Headline, SectionCount, StoredArticle, Totals
+from newsreader.models import Article
+from newsreader.rows import ArticleRef, Headline, SectionCount, StoredArticle, Totals
 from newsreader.tui.messages import SyncFinished, SyncProgressed
 from newsreader.tui.model import ALL, STARRED, UNREAD, Row, SectionKey
 from newsreader.tui.screens.prompt import PromptScreen

@@ -26,7 +26,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from newsreader.models import Headline
+from newsreader.rows import Headline
 from newsreader.table import cell_width, truncate
 from newsreader.tui.text import clock_time, one_line
 

@@ -1,0 +1,139 @@
+"""Rows the store hands to the views: read-only snapshots of the cache.
+
+Apart from :mod:`newsreader.models` because only the views and the store's queries
+need them: ``newsreader open FILE``, which only writes, never builds these classes
+(a frozen dataclass costs about a millisecond to create, at import time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsreader.models import Article
+
+__all__ = [
+    "ArticleRef",
+    "Headline",
+    "SearchHit",
+    "SectionCount",
+    "SourceState",
+    "StoredArticle",
+    "Totals",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """One row of an article list: enough to draw the row, not the body."""
+
+    id: str
+    title: str | None
+    source: str | None
+    """The configured source's name, else the publisher named by the article."""
+    section: str | None
+    published: str | None
+    """ISO 8601 as the article gave it (offset kept); None when undated."""
+    sort_key: str
+    """UTC instant the lists are ordered by: published, else updated, else first fetch."""
+    read: bool
+    starred: bool
+    updated_since_read: bool
+    """Read, then its content changed on a later sync."""
+    seq: int
+    """The store's row number; with ``sort_key`` it is the cursor for the next page."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """A whole cached article with its reading state."""
+
+    article: Article
+    source: str | None
+    """The configured source's name (``article.source`` is the publisher's)."""
+    read: bool
+    starred: bool
+    read_at: str | None
+    updated_since_read: bool
+    fetched_at: str
+    """UTC, when the cache first stored it."""
+    changed_at: str
+    """UTC, when its content last changed in the cache."""
+
+
+@dataclass(frozen=True, slots=True)
+class SectionCount:
+    """A section of the section list with its counts."""
+
+    name: str
+    total: int
+    unread: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The counts of the virtual sections All, Unread and Starred."""
+
+    articles: int
+    unread: int
+    starred: int
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """A title for the flash ticker."""
+
+    id: str
+    title: str
+    source: str | None
+    section: str | None
+    published: str | None
+    sort_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A search result: a list row plus the matching passage."""
+
+    id: str
+    title: str | None
+    source: str | None
+    section: str | None
+    published: str | None
+    sort_key: str
+    snippet: str
+    """Plain text around the match, ``…`` where it was cut."""
+    highlights: tuple[tuple[int, int], ...]
+    """``(start, end)`` offsets of the matched words in ``snippet``."""
+    rank: float
+    """bm25 score: lower is better (title counts most, then lede, then body)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A configured source and what the last fetches left behind."""
+
+    name: str
+    kind: str
+    """What the location is: ``feed``, ``page``, ``folder``, ``file``..."""
+    location: str | None
+    """URL or path."""
+    section: str | None
+    """Section its articles go to (wins over the article's own category)."""
+    flash: bool
+    """Its headlines feed the flash ticker."""
+    etag: str | None
+    last_modified: str | None
+    next_fetch_at: str | None
+    """UTC; do not fetch before (Retry-After, ttl, max-age)."""
+    last_fetch_at: str | None
+    last_success_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+    error_count: int
+    """Failures since the last success."""
+    fetch_count: int
+    article_count: int
+    last_new: int
+    """New articles stored by the last upsert."""
+    last_updated: int
+    """Articles whose content changed in the last upsert."""
