@@ -113,6 +113,9 @@ def _cleaned(value: str | None) -> str | None:
 
 
 def _title(value: str | None) -> str | None:
+    """A one-line text field that may carry markup (titles, names, categories)."""
+    if value and "<" not in value and "&" not in value:
+        return clean_line(value)  # plain text: no tag to strip (the usual case)
     return clean_line(strip_tags(value))
 
 
@@ -134,10 +137,10 @@ def _entry_author(entry: dict[str, Any]) -> str | None:
     names = []
     for author in entry.get("authors") or []:
         name = author.get("name") if isinstance(author, dict) else author
-        if isinstance(name, str) and (line := clean_line(strip_tags(name))) and line not in names:
+        if isinstance(name, str) and (line := _title(name)) and line not in names:
             names.append(line)
     if not names and isinstance(entry.get("author"), str):
-        line = clean_line(strip_tags(entry["author"]))
+        line = _title(entry["author"])
         names = [line] if line else []
     return ", ".join(names[:10]) or None
 
@@ -155,7 +158,7 @@ def _entry_content(entry: dict[str, Any], summary: str | None, cleaned: str | No
 def _entry_section(tags: Iterable[Any] | None) -> str | None:
     for tag in tags or []:
         term = tag.get("label") or tag.get("term") if isinstance(tag, dict) else tag
-        if isinstance(term, str) and (line := clean_line(strip_tags(term))):
+        if isinstance(term, str) and (line := _title(term)):
             return line
     return None
 
