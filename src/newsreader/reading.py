@@ -8,6 +8,7 @@ first reading converts one, here, and the store keeps the result.
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
 from typing import TYPE_CHECKING
 
 from newsreader.store import Store
@@ -25,7 +26,7 @@ def render_pending(stored: StoredArticle) -> StoredArticle:
         return stored
     from newsreader.content.markdown import convert_body
 
-    lede = f"<p>{_escape(article.lede)}</p>" if article.lede else ""
+    lede = f"<p>{escape(article.lede, quote=False)}</p>" if article.lede else ""
     body = convert_body(lede + article.content_html, article.url)
     return replace(
         stored,
@@ -37,10 +38,6 @@ def render_pending(stored: StoredArticle) -> StoredArticle:
             content_html=None,
         ),
     )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def load_article(store: Store, ref: str) -> StoredArticle | None:

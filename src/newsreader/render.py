@@ -31,11 +31,9 @@ def metadata_line(article: Article) -> str:
 
 
 def _preview(summary: str | None) -> str | None:
-    if not summary:
-        return None
-    if len(summary) <= _SUMMARY_PREVIEW:
-        return summary
-    return summary[: _SUMMARY_PREVIEW - 1].rsplit(" ", 1)[0] + "…"
+    from newsreader.content.feed import shorten
+
+    return shorten(summary, _SUMMARY_PREVIEW) if summary else None
 
 
 def _item_line(item: FeedItem) -> str:

@@ -202,7 +202,7 @@ def _parse_feed_answer(raw: RawDocument, full_text: str) -> _ParsedFeed:
     ``parse_workers`` in :func:`sync`) while the loop keeps fetching.
     """
     from newsreader.content import parse_document
-    from newsreader.content.entries import entry_article, is_summary_only
+    from newsreader.content.entries import is_summary_only
     from newsreader.store import prepare_batch
 
     document = parse_document(raw)
@@ -210,16 +210,7 @@ def _parse_feed_answer(raw: RawDocument, full_text: str) -> _ParsedFeed:
         # A URL source is a feed (``add`` finds it); a page here is an error page.
         title = f" ({document.title})" if document.title else ""
         raise ParseError(f"not a feed: the server sent an HTML page{title}")
-    # A source without a configured section is filed under the feed's own title (the
-    # store puts a configured section first).
-    articles = [
-        article
-        for article in (
-            entry_article(item, document, raw.location, section=document.title)
-            for item in document.items
-        )
-        if article is not None
-    ]
+    articles = _articles_of(document, raw)
     candidates = tuple(
         article
         for article in articles
@@ -228,6 +219,21 @@ def _parse_feed_answer(raw: RawDocument, full_text: str) -> _ParsedFeed:
         and (full_text == "always" or is_summary_only(article))
     )
     return _ParsedFeed(document.ttl, prepare_batch(articles), candidates)
+
+
+def _articles_of(document: Article | Feed, raw: RawDocument) -> list[Article]:
+    """The articles of a document: itself, or a feed's entries. A source without a
+    configured section is filed under the feed's own title (the store puts a
+    configured section first)."""
+    from newsreader.content.entries import entry_article
+
+    if isinstance(document, Article):
+        return [document]
+    articles = (
+        entry_article(item, document, raw.location, section=document.title)
+        for item in document.items
+    )
+    return [article for article in articles if article is not None]
 
 
 def _parser_pool(workers: int) -> ProcessPoolExecutor | None:
@@ -435,17 +441,6 @@ class _Sync:
                 self.parsers = None  # a worker died (out of memory?): carry on in-process
         return _parse_feed_answer(answer, full_text)
 
-    def articles_of(self, document: Article | Feed, raw: RawDocument) -> list[Article]:
-        from newsreader.content.entries import entry_article
-
-        if isinstance(document, Article):
-            return [document]
-        articles = (
-            entry_article(item, document, raw.location, section=document.title)
-            for item in document.items
-        )
-        return [article for article in articles if article is not None]
-
     async def folder(self, source: SourceConfig) -> SourceResult:
         from newsreader.sources.folder import read_changed, scan_folder, single_file
         from newsreader.store import FetchMeta
@@ -479,7 +474,7 @@ class _Sync:
 
         raw = RawDocument(body=body, location=str(file.path))
         document = parse_document(raw)
-        articles = self.articles_of(document, raw)
+        articles = _articles_of(document, raw)
         if file.section:
             articles = [replace(a, section=file.section) for a in articles]
         return [ArticleInput(a, origin=str(file.path), mtime=file.mtime) for a in articles]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from html import escape
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -649,10 +650,6 @@ def _escape_numbers(markdown: str, numbered: set[str]) -> str:
     return _NUMBERED_LINE.sub(escape, markdown)
 
 
-def _escape_html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def extract_article(html: str, location: str) -> Article:
     """Extract the article of one HTML page.
 
@@ -676,9 +673,9 @@ def extract_article(html: str, location: str) -> Article:
     caption = _lead_caption(tree, body_words, meta.lede)
     intro = ""
     if meta.lede:
-        intro += f"<p>{_escape_html(meta.lede)}</p>"
+        intro += f"<p>{escape(meta.lede, quote=False)}</p>"
     if caption:
-        intro += f"<figure><figcaption>{_escape_html(caption)}</figcaption></figure>"
+        intro += f"<figure><figcaption>{escape(caption, quote=False)}</figcaption></figure>"
     converted = convert_body(intro + "".join(parts), base)
     markdown = _escape_numbers(converted.markdown, numbered)
     if not converted.text and not meta.title:

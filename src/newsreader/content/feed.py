@@ -20,6 +20,7 @@ from typing import Any
 
 from newsreader.content.charset import decode
 from newsreader.content.dates import parse_date
+from newsreader.content.language import primary_language
 from newsreader.content.sanitize import (
     clean_line,
     clean_text,
@@ -31,7 +32,14 @@ from newsreader.content.sanitize import (
 from newsreader.errors import ParseError
 from newsreader.models import Feed, FeedItem
 
-__all__ = ["SUMMARY_LIMIT", "parse_feed", "parse_json_feed", "parse_xml_feed"]
+__all__ = [
+    "SUMMARY_LIMIT",
+    "parse_feed",
+    "parse_json_feed",
+    "parse_xml_feed",
+    "shorten",
+    "summary_text",
+]
 
 SUMMARY_LIMIT = 2000
 """Characters of plain-text summary kept per entry; the full HTML goes to ``content_html``."""
@@ -93,19 +101,17 @@ def _prepare_xml(text: str) -> bytes:
     return clean_text(text).encode("utf-8")
 
 
-def _language(value: str | None) -> str | None:
-    if not value:
-        return None
-    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
-    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, ``…`` marking
+    the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def summary_text(value: str | None) -> str | None:
     """The plain text of a summary, cut to :data:`SUMMARY_LIMIT` characters."""
-    text = quick_text(value)
-    if len(text) > SUMMARY_LIMIT:
-        text = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0] + "…"
-    return text or None
+    return shorten(quick_text(value), SUMMARY_LIMIT) or None
 
 
 def _cleaned(value: str | None) -> str | None:
@@ -206,7 +212,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
         url=site,
         feed_url=location if location and location.startswith("http") else None,
         description=summary_text(info.get("subtitle")),
-        language=_language(language.group(1) if language else info.get("language")),
+        language=primary_language(language.group(1) if language else info.get("language")),
         items=tuple(items),
         ttl=int(ttl.group(1)) if ttl else None,
     )
@@ -254,7 +260,7 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
         raise ParseError("not a JSON Feed: 'items' is not a list")
     site = safe_url(_string(data.get("home_page_url")), location)
     base = site or (location if location and location.startswith("http") else None)
-    feed_language = _language(_string(data.get("language")))
+    feed_language = primary_language(_string(data.get("language")))
     items = []
     for item in items_data:
         if not isinstance(item, dict):
@@ -281,7 +287,7 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
                 summary_html=_cleaned(summary),
                 content_html=clean_text(content_html) if content_html else None,
                 section=_entry_section(tags),
-                language=_language(_string(item.get("language"))) or feed_language,
+                language=primary_language(_string(item.get("language"))) or feed_language,
             )
         )
     return Feed(

@@ -12,7 +12,7 @@ import functools
 import re
 from collections import Counter
 
-__all__ = ["guess_language"]
+__all__ = ["guess_language", "primary_language"]
 
 _COMMON_WORDS = {
     "fr": "le la les des du une est et en que qui dans pour pas sur au aux avec ce cette ses "
@@ -30,6 +30,15 @@ _COMMON_WORDS = {
     "nl": "de het een van en is dat op te in zijn niet met voor aan er ook maar als bij door "
     "om dan nog wordt worden",
 }
+
+
+def primary_language(value: str | None) -> str | None:
+    """The ISO 639 code of a declared language tag: ``fr-FR``, ``fr_FR``, ``FR`` -> ``fr``;
+    None for anything that is not a language tag."""
+    if not value:
+        return None
+    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
 @functools.cache

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from html import escape
 from typing import Any
 
 from newsreader.content.dates import parse_date
-from newsreader.content.language import guess_language
+from newsreader.content.language import guess_language, primary_language
 from newsreader.content.markdown import convert_body
 from newsreader.content.sanitize import clean_line, clean_text
 from newsreader.errors import ParseError
@@ -112,7 +113,7 @@ def parse_markdown(text: str, location: str) -> Article:
     )
     html = _render(body)
     if lede:
-        html = f"<p>{lede.replace('&', '&amp;').replace('<', '&lt;')}</p>{html}"
+        html = f"<p>{escape(lede, quote=False)}</p>{html}"
     converted = convert_body(html)
     is_url = location.startswith(("http://", "https://"))
     url = _scalar(front, "canonical", "canonical_url", "url", "link")
@@ -128,9 +129,7 @@ def parse_markdown(text: str, location: str) -> Article:
         author=_authors(front),
         published=parse_date(_scalar(front, "date", "published", "pubdate", "publishdate")),
         updated=parse_date(_scalar(front, "updated", "lastmod", "modified", "last_modified")),
-        language=(clean_line(str(language)) or "")[:12] or None
-        if language
-        else guess_language(converted.text),
+        language=primary_language(str(language)) if language else guess_language(converted.text),
         lede=lede,
         markdown=converted.markdown,
         text=converted.text,

@@ -17,6 +17,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from newsreader.content.dates import parse_date
+from newsreader.content.language import primary_language
 from newsreader.content.sanitize import clean_line, safe_url
 
 __all__ = [
@@ -645,13 +646,6 @@ def _guessed_date(tree: HtmlElement, url: str | None) -> str | None:
     return parse_date(found) if found else None
 
 
-def _language(value: str | None) -> str | None:
-    if not value:
-        return None
-    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
-    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
-
-
 def fill_from_body(lines: list[str], meta: PageMeta) -> None:
     """Take a byline or a date line that opens the article body (``By Jane Doe``,
     ``Updated: 12 May 2024``) as the author or date the page's markup did not give."""
@@ -706,7 +700,7 @@ def read_metadata(tree: HtmlElement, location: str | None = None) -> PageMeta:
     if meta.published is None:
         meta.published = _guessed_date(tree, base)
     meta.section = meta.section or _visible_section(tree, meta.title)
-    meta.language = _language(tree.get("lang") or tree.get("xml:lang") or meta.language)
+    meta.language = primary_language(tree.get("lang") or tree.get("xml:lang") or meta.language)
     meta.lede = _visible_lede(tree, h1) or _described_lede(tree, h1, meta.description)
     if meta.lede and meta.author:
         meta.lede = _without_byline(meta.lede, meta.author)

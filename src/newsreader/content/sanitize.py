@@ -139,11 +139,11 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
 _INVISIBLE = frozenset(
     {"script", "style", "noscript", "template", "head", "title", "iframe", "object"}
 )
-_BREAKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "blockquote")
 _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
 
 
-_TEXT_BREAKS = (
+# Block elements: their end is a line break in the text of a fragment.
+_BREAKS = (
     "p",
     "div",
     "br",
@@ -248,7 +248,7 @@ def _parsed_text(value: str) -> str:
     if root is None:
         return clean_text(value)
     etree.strip_elements(root, *_INVISIBLE, with_tail=False)
-    for element in root.iter(*_TEXT_BREAKS):
+    for element in root.iter(*_BREAKS):
         element.tail = "\n" + (element.tail or "")
     return "".join(root.itertext())
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 from newsreader.content.dates import parse_date
 from newsreader.content.language import guess_language
@@ -144,10 +145,6 @@ def _read(paragraphs: list[str]) -> _Page:
     return page
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def parse_text_page(text: str, location: str) -> Article:
     """Read a plain-text news page (see the module docstring for the shape)."""
     paragraphs = _paragraphs(clean_text(text))
@@ -156,12 +153,14 @@ def parse_text_page(text: str, location: str) -> Article:
     page = _read(paragraphs)
     html = []
     if page.lede:
-        html.append(f"<p>{_escape(page.lede)}</p>")
+        html.append(f"<p>{escape(page.lede, quote=False)}</p>")
     if page.caption:
-        html.append(f"<figure><figcaption>{_escape(page.caption)}</figcaption></figure>")
+        html.append(
+            f"<figure><figcaption>{escape(page.caption, quote=False)}</figcaption></figure>"
+        )
     for kind, line in page.body:
         tag = "h2" if kind == "h" else "p"
-        html.append(f"<{tag}>{_escape(line)}</{tag}>")
+        html.append(f"<{tag}>{escape(line, quote=False)}</{tag}>")
     body = convert_body("".join(html))
     is_url = location.startswith(("http://", "https://"))
     return Article(

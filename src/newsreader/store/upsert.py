@@ -119,7 +119,6 @@ _SMALL = (
     "publisher",
     "image",
 )
-_SEARCHED = ("title", "lede", "text")
 
 
 def _clean_body(value: str | None) -> str:
@@ -135,14 +134,9 @@ def _digest(values: Iterable[str | None]) -> str:
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _line(value: str | None) -> str | None:
-    """clean_line (which returns clean values unchanged without a regex)."""
-    return clean_line(value)
-
-
 def _date(value: str | None) -> tuple[str | None, str | None]:
     """A stored date and its UTC sort key, or (None, None) for anything unparseable."""
-    value = _line(value)
+    value = clean_line(value)
     key = utc_key(value)
     return (value, key) if key else (None, None)
 
@@ -158,13 +152,13 @@ def prepare(item: Article | ArticleInput) -> _Row:
         raise ValueError(f"not an article id: {article.id!r}")
     published, published_key = _date(article.published)
     updated, updated_key = _date(article.updated)
-    headings = [line for line in map(_line, article.headings) if line]
-    category = _line(article.section)
-    title = _line(article.title)
+    headings = [line for line in map(clean_line, article.headings) if line]
+    category = clean_line(article.section)
+    title = clean_line(article.title)
     url = safe_url(article.url)
-    author = _line(article.author)
-    language = _line(article.language)
-    publisher = _line(article.source)
+    author = clean_line(article.author)
+    language = clean_line(article.language)
+    publisher = clean_line(article.source)
     image = safe_url(article.image)
     lede = _clean_body(article.lede).strip() or None
     markdown = _clean_body(article.markdown)

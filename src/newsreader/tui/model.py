@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from newsreader.rows import ArticleRef, SearchHit
+from newsreader.rows import ArticleRef, SearchHit, StoredArticle
 
 __all__ = ["ALL", "STARRED", "UNREAD", "Row", "SectionKey"]
 
@@ -84,6 +84,20 @@ class Row:
             starred=ref.starred,
             updated=ref.updated_since_read,
             ref=ref,
+        )
+
+    @classmethod
+    def from_stored(cls, stored: StoredArticle) -> Row:
+        """The row of an article just opened (its list row may not be loaded)."""
+        return cls(
+            id=stored.article.id,
+            title=stored.article.title,
+            source=stored.source,
+            section=stored.article.section,
+            sort_key=stored.fetched_at,
+            read=stored.read,
+            starred=stored.starred,
+            updated=stored.updated_since_read,
         )
 
     @classmethod

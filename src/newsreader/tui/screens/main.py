@@ -564,16 +564,7 @@ class MainScreen(Screen[None]):
         article = stored.article
         if article.id != self.open_id:
             return  # another article was opened meanwhile
-        self._open_row = Row(
-            id=article.id,
-            title=article.title,
-            source=stored.source,
-            section=article.section,
-            sort_key=stored.fetched_at,
-            read=stored.read,
-            starred=stored.starred,
-            updated=stored.updated_since_read,
-        )
+        self._open_row = Row.from_stored(stored)
         self.articles.update_row(
             article.id,
             read=stored.read,
