@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -482,7 +481,7 @@ def generate(path: Path, count: int, seed: int = 7) -> None:
     for number in range(count):
         article = writer.article(number, now, number // per_source)
         if number in rare_at:
-            article = replace(article, text=article.text + f" {RARE_WORD}.")
+            article = article._replace(text=article.text + f" {RARE_WORD}.")
         batch.append(article)
         if len(batch) == 1000 or number == count - 1:
             store.upsert_articles(f"source-{number // per_source:02d}", batch)
@@ -583,7 +582,7 @@ def throughput(path: Path, batches: int = 5) -> dict[str, float]:
         for b in range(batches)
     ]
     changed = [
-        [replace(a, text=a.text + " Mise à jour.", title=f"{a.title} (mis à jour)") for a in batch]
+        [a._replace(text=a.text + " Mise à jour.", title=f"{a.title} (mis à jour)") for a in batch]
         for batch in fresh[:3]
     ]
     deferred = [
@@ -591,7 +590,7 @@ def throughput(path: Path, batches: int = 5) -> dict[str, float]:
         for b in range(batches)
     ]
     deferred_changed = [
-        [replace(a, text=a.text + " Corrigé.", title=f"{a.title} (corrigé)") for a in batch]
+        [a._replace(text=a.text + " Corrigé.", title=f"{a.title} (corrigé)") for a in batch]
         for batch in deferred[:3]
     ]
     summaries = [writer.article(2_000_000 + n, now, 99, median_words=80) for n in range(1000)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ def make(n: int, **fields: object) -> Article:
         text=f"Body {n}.",
         language="en",
     )
-    return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
+    return base._replace(**fields)
 
 
 @pytest.fixture
@@ -229,12 +228,12 @@ def test_a_thin_refetch_never_blanks_cached_text(store: Store) -> None:
     )
     store.upsert_articles("wire", [full])
     store.mark_read(full.id)
-    thin = dataclasses.replace(full, title=None, author=None, lede=None, markdown="", text="")
+    thin = full._replace(title=None, author=None, lede=None, markdown="", text="")
     result = store.upsert_articles("wire", [thin])
     assert (result.updated, result.unchanged) == (0, 1)
     stored = store.article(full.id)
     assert stored is not None
-    assert stored.article == dataclasses.replace(full, section="World")  # the source's
+    assert stored.article == full._replace(section="World")  # the source's
     assert not stored.updated_since_read
     assert store.upsert_articles("wire", [thin]).unchanged == 1
 
@@ -258,7 +257,7 @@ def test_unknown_source_and_bad_ids_are_refused(store: Store) -> None:
     with pytest.raises(StoreError, match="unknown source"):
         store.upsert_articles("nope", [make(1)])
     with pytest.raises(ValueError, match="not an article id"):
-        store.upsert_articles("wire", [dataclasses.replace(make(1), id="../etc")])
+        store.upsert_articles("wire", [make(1)._replace(id="../etc")])
     assert store.totals().articles == 0
 
 
@@ -384,7 +383,7 @@ def test_recount_repairs_the_kept_counts(store: Store) -> None:
 
 def test_id_prefixes(store: Store) -> None:
     ids = ["abcdef000001", "abcdef000002", "123456aaaaaa"]
-    store.upsert_articles(None, [dataclasses.replace(make(n), id=i) for n, i in enumerate(ids)])
+    store.upsert_articles(None, [make(n)._replace(id=i) for n, i in enumerate(ids)])
     assert store.resolve_id("abcdef000001") == "abcdef000001"
     assert store.resolve_id("123456") == "123456aaaaaa"
     assert store.resolve_id(" ABCDEF000002 ") == "abcdef000002"

@@ -12,6 +12,8 @@ import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from newsreader.lazy_pattern import LazyPattern
+
 __all__ = ["ID_PATTERN", "article_id", "normalize_url", "path_key"]
 
 ID_LENGTH = 12
@@ -19,7 +21,7 @@ ID_PATTERN = re.compile(r"[0-9a-f]{6,12}")
 """What a user may type for an id: the whole id or an unambiguous prefix of it."""
 
 _SIMPLE_URL = re.compile(r"(https?)://([a-z0-9.-]+)(:[0-9]{1,5})?/[^?#\s]*\Z")
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_medium|at_campaign)$")
+_TRACKING = LazyPattern(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_medium|at_campaign)$")
 
 
 def normalize_url(url: str) -> str:

@@ -7,14 +7,12 @@ strings so they sort, store and print without conversion.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = ["Article", "Document", "Feed", "FeedItem", "RawDocument"]
 
 
-@dataclass(frozen=True, slots=True)
-class RawDocument:
+class RawDocument(NamedTuple):
     """Bytes as a source delivered them, before any parsing."""
 
     body: bytes
@@ -33,8 +31,7 @@ class RawDocument:
     """Seconds the server asked us to wait before fetching again (Cache-Control)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Article:
+class Article(NamedTuple):
     """One readable article, the unit the store caches and the views show."""
 
     id: str
@@ -65,8 +62,7 @@ class Article:
     kind: Literal["article"] = "article"
 
 
-@dataclass(frozen=True, slots=True)
-class FeedItem:
+class FeedItem(NamedTuple):
     """One entry of a feed, as the feed describes it (the linked page is not fetched)."""
 
     title: str | None
@@ -93,8 +89,7 @@ class FeedItem:
         return summary_text(self.summary_html)
 
 
-@dataclass(frozen=True, slots=True)
-class Feed:
+class Feed(NamedTuple):
     """A parsed RSS, Atom or JSON Feed document."""
 
     title: str | None

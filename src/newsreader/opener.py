@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from newsreader.errors import FetchError, NewsreaderError, NotCachedError
 from newsreader.ids import ID_PATTERN, article_id
@@ -25,8 +24,7 @@ __all__ = ["Opened", "looks_like_url", "open_location"]
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
-@dataclass(frozen=True, slots=True)
-class Opened:
+class Opened(NamedTuple):
     """What was opened, and what the user should be told about it."""
 
     document: Document

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = [
     "APP_NAME",
@@ -36,8 +36,7 @@ DB_NAME = "newsreader.db"
 CONFIG_NAME = "config.toml"
 
 
-@dataclass(frozen=True, slots=True)
-class Paths:
+class Paths(NamedTuple):
     """The two folders newsreader uses, already resolved to absolute paths."""
 
     data_dir: Path

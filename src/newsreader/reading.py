@@ -30,8 +30,7 @@ def render_pending(stored: StoredArticle) -> StoredArticle:
     body = convert_body(lede + article.content_html, article.url)
     return replace(
         stored,
-        article=replace(
-            article,
+        article=article._replace(
             markdown=body.markdown,
             text=body.text,
             headings=body.headings,

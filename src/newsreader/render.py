@@ -8,7 +8,6 @@ JSON shape is the scripting API: the same keys for every document (missing value
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any, Literal
 
 from newsreader.content.markdown import escape_inline
@@ -76,7 +75,7 @@ def _feed_line(feed: Feed) -> str:
 def document_json(document: Document) -> dict[str, Any]:
     """The JSON object for one document (the ``--format json`` API)."""
     if isinstance(document, Article):
-        data = asdict(document)
+        data = document._asdict()
         data.pop("content_html", None)  # internal: entry HTML waiting to become Markdown
         data["headings"] = list(document.headings)
         return {"kind": data.pop("kind"), **data}

@@ -467,8 +467,6 @@ class _Sync:
         )
 
     def file_articles(self, file: FolderFile, body: bytes) -> list[ArticleInput]:
-        from dataclasses import replace
-
         from newsreader.content import parse_document
         from newsreader.store import ArticleInput
 
@@ -476,7 +474,7 @@ class _Sync:
         document = parse_document(raw)
         articles = _articles_of(document, raw)
         if file.section:
-            articles = [replace(a, section=file.section) for a in articles]
+            articles = [a._replace(section=file.section) for a in articles]
         return [ArticleInput(a, origin=str(file.path), mtime=file.mtime) for a in articles]
 
     # -- full text -----------------------------------------------------------------------

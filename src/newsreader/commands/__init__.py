@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -23,14 +22,14 @@ if TYPE_CHECKING:
 __all__ = ["Context", "local_time", "print_json", "warn", "write"]
 
 
-@dataclass
 class Context:
     """What every command may need, resolved lazily: ``--help`` and ``open FILE`` must
     not pay for a config file or a database they do not use."""
 
-    data_dir: str | None = None
-    offline: bool = False
-    _store: Store | None = field(default=None, repr=False)
+    def __init__(self, data_dir: str | None = None, offline: bool = False) -> None:
+        self.data_dir = data_dir
+        self.offline = offline
+        self._store: Store | None = None
 
     @cached_property
     def paths(self) -> Paths:

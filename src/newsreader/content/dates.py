@@ -14,6 +14,8 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 
+from newsreader.lazy_pattern import LazyPattern
+
 __all__ = ["MAX_YEAR", "MIN_YEAR", "parse_date", "utc_key"]
 
 MIN_YEAR = 1900
@@ -50,13 +52,15 @@ _TIME = (
     r"(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
 )
 _WRITTEN = [
-    re.compile(rf"\b{_DAY}\s*(?:de\s+)?{_MONTH}\s*(?:de\s+)?,?\s*{_YEAR}{_TIME}"),
-    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}"),
+    LazyPattern(rf"\b{_DAY}\s*(?:de\s+)?{_MONTH}\s*(?:de\s+)?,?\s*{_YEAR}{_TIME}"),
+    LazyPattern(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}"),
 ]
-_NUMERIC = re.compile(
+_NUMERIC = LazyPattern(
     r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<year>\d{4})"
     + _TIME.replace("\\D{0,12}?", "\\D{0,6}?")
 )
+_FOUR_DIGITS = re.compile(r"\d{4}")
+"""Every written or numeric form has a year: without one, no pattern above can match."""
 _UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\+00:00|Z)\Z")
 _ISO_START = re.compile(r"\s*[+-]?\d{4}-\d{1,2}-\d{1,2}")
 
@@ -130,6 +134,8 @@ def _with_time(day: date, match: re.Match[str]) -> str | None:
 
 def _from_written(value: str, day_first: bool) -> str | None:
     folded = _fold(value)
+    if _FOUR_DIGITS.search(folded) is None:
+        return None  # most headings and short lines: decided without the big patterns
     for pattern in _WRITTEN:
         match = pattern.search(folded)
         if match:

@@ -11,7 +11,6 @@ Its id comes from its link when it has one, so that the entry and the page opene
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from newsreader.content.sanitize import index_text
 from newsreader.ids import article_id
@@ -69,8 +68,7 @@ def is_summary_only(article: Article) -> bool:
 def with_full_text(entry: Article, page: Article) -> Article:
     """The entry with the body extracted from its page; what the feed says about the
     entry (title, date, link) wins over what the page says."""
-    return replace(
-        entry,
+    return entry._replace(
         title=entry.title or page.title,
         author=entry.author or page.author,
         published=entry.published or page.published,

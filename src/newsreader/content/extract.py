@@ -42,6 +42,7 @@ from newsreader.content.metadata import (
 from newsreader.content.sanitize import clean_line
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, path_key
+from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Article
 
 __all__ = ["extract_article", "parse_html"]
@@ -55,19 +56,21 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "div", "figcaption")
 _TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_WORDS = re.compile(r"\w+")
+_WORDS = LazyPattern(r"\w+")
 _CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
-_NUMBER_START = re.compile(r"\d{1,9}[.)]\s")
-_NUMBERED_LINE = re.compile(r"^(#{1,6} +)?(\d{1,9})([.)])( .*)$", re.MULTILINE)
-_SENTENCE_END = re.compile(r"[.!?…][\"'»”“)]*$")
+_NUMBER_START = LazyPattern(r"\d{1,9}[.)]\s")
+_NUMBERED_LINE = LazyPattern(r"^(#{1,6} +)?(\d{1,9})([.)])( .*)$", re.MULTILINE)
+_SENTENCE_END = LazyPattern(r"[.!?…][\"'»”“)]*$")
 # Soft hyphens and zero-width spaces: invisible in a browser, but they cut words in
 # two for search, for the terminal and for anyone comparing text.
-_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060]|&(?:shy|#173|#x0*ad|#8203|#x0*200b);", re.IGNORECASE)
+_INVISIBLE = LazyPattern(
+    r"[\u00ad\u200b\u2060]|&(?:shy|#173|#x0*ad|#8203|#x0*200b);", re.IGNORECASE
+)
 
 # -- boilerplate vocabulary (several languages; matched on one block's text) -------------
 
 # A block made of one of these labels and nothing else is page furniture.
-_UI_LABEL = re.compile(
+_UI_LABEL = LazyPattern(
     r"^\W*(?:advertisement|advertising|anzeige|werbung|publicit[ée]|sponsored|"
     r"share|share this(?: article| story)?|share (?:on|via) \w+|teilen|partager|compartir|"
     r"print|drucken|imprimer|"
@@ -80,13 +83,13 @@ _UI_LABEL = re.compile(
     re.IGNORECASE,
 )
 # "Tags: ferries, harbour": a list of topic links under a story.
-_TAGS_LABEL = re.compile(
+_TAGS_LABEL = LazyPattern(
     r"^\W*(?:tags?|tagged(?: with)?|topics?|keywords|schlagw[öo]rter|stichw[öo]rter|themen|"
     r"mots[- ]cl[ée]s|[ée]tiquettes|sujets|etiquetas|temas|argomenti)\s*:",
     re.IGNORECASE,
 )
 # Lines that point elsewhere: "Read also: …", "À lire aussi", "Mehr zum Thema".
-_READ_MORE = re.compile(
+_READ_MORE = LazyPattern(
     r"^\W*(?:read (?:more|also|next)|see also|also read|you (?:may|might) also like|"
     r"(?:[àa] )?lire (?:aussi|[ée]galement|la suite)|voir aussi|sur le m[êe]me sujet|"
     r"lesen sie (?:auch|mehr|weiter)|mehr (?:lesen|zum thema)|weiterlesen|auch interessant|"
@@ -97,14 +100,14 @@ _READ_MORE = re.compile(
 )
 # Words that start real sentences too ("Related studies show …"): only a label, one
 # followed by a colon or an arrow ("More on coronavirus:", "Related »"), counts.
-_MORE_LABEL = re.compile(
+_MORE_LABEL = LazyPattern(
     r"^\W*(?:related(?: articles?| stories| posts?| content)?|more(?: (?:on|from|about) [^:]{1,40})?|"
     r"recommended(?: for you| reading| stories)?|mehr (?:dazu|aus [^:]{1,40}|zu [^:]{1,40})|"
     r"weitere (?:themen|artikel|beitr[äa]ge|nachrichten))\s*(?::|»|>>|›|$)",
     re.IGNORECASE,
 )
 # Photo credits: "Foto: …", "(Credit: …)", "© Getty Images".
-_CREDIT = re.compile(
+_CREDIT = LazyPattern(
     r"^\W*(?:(?:photos?|fotos?|bild(?:er)?|images?|pictures?|illustrations?|cr[ée]dits?(?: photos?)?|"
     r"copyright|sources?|quelle|fuente|fonte|beitragsbild|titelbild|symbolbild|"
     r"bildquelle|fotoquelle|fotocredit|video)\s*:|©|\(c\)\s|"
@@ -112,17 +115,17 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 # A caption that ends with its credit: "Jane Doe in Paris. (Photo: AFP)".
-_ENDS_WITH_CREDIT = re.compile(
+_ENDS_WITH_CREDIT = LazyPattern(
     r"(?:^|[\s(\[|/])(?:fotos?|photos?|bild|image|picture|cr[ée]dits?(?: photos?)?|credits?)\s*:"
     r"[^.!?:]{2,80}[)\]]?\s*\.?$",
     re.IGNORECASE,
 )
-_STOCK_PHOTO = re.compile(
+_STOCK_PHOTO = LazyPattern(
     r"\b(?:getty ?images|shutterstock|istock(?:photo)?|adobe ?stock|imago(?: images)?|"
     r"picture[- ]alliance|unsplash|pixabay|keystone|ap photo|afp photo|reuters/)",
     re.IGNORECASE,
 )
-_COPYRIGHT = re.compile(
+_COPYRIGHT = LazyPattern(
     r"all rights reserved|alle rechte vorbehalten|tous droits r[ée]serv[ée]s|"
     r"todos los derechos reservados|tutti i diritti riservati|copyrighted (?:property|material)|"
     r"without (?:the )?(?:prior |express )?written permission|"
@@ -133,7 +136,7 @@ _COPYRIGHT = re.compile(
     re.IGNORECASE,
 )
 # Calls to act: subscribe, follow, download the app, sign up.
-_PROMO = re.compile(
+_PROMO = LazyPattern(
     r"\b(?:subscribe|sign up|newsletter|follow us|download (?:the|our)\b.*\bapps?|"
     r"abonnieren|abonnez-vous|s'abonner|inscrivez-vous|folgen sie uns|folge uns|suivez-nous|"
     r"s[íi]guenos|seguici|suscr[íi]bete|jetzt (?:registrieren|anmelden|testen|abonnieren)|"
@@ -145,11 +148,11 @@ _PROMO = re.compile(
     re.IGNORECASE,
 )
 # "Jane Doe is a freelance writer based in Lyon.": a bio, when it ends the page.
-_BIO = re.compile(
+_BIO = LazyPattern(
     r"^[A-ZÀ-Þ][\w'’-]+(?: [A-ZÀ-Þ][\w'’.-]+){1,3},? (?:is|was|ist|war|est|était|es|era|è) "
     r"(?:an?|the|ein|eine|der|die|un|une|le|la|el|uno?|il|freelance|senior|chief|deputy)\b",
 )
-_BIO_WORDS = re.compile(
+_BIO_WORDS = LazyPattern(
     r"\b(?:writer|journalist|reporter|editor|author|columnist|correspondent|contributor|"
     r"freelancer?|blogger|founder|consultant|photographer|producer|podcaster|"
     r"redakteur(?:in)?|autor(?:in)?|journalistin|korrespondent(?:in)?|"
@@ -157,13 +160,13 @@ _BIO_WORDS = re.compile(
     r"giornalista|scrittore)",
     re.IGNORECASE,
 )
-_READING_TIME = re.compile(
+_READING_TIME = LazyPattern(
     r"^\W*(?:\d+\s*(?:min(?:ute)?s?|minuten?)\.?\s*(?:read|lesezeit|lecture|de lectura)|"
     r"(?:reading time|lesezeit|lesedauer|temps de lecture|tiempo de lectura)\W*\d+.*)$",
     re.IGNORECASE,
 )
 # The unmistakable ones, in the second person: trusted anywhere in the body.
-_PROMO_STRONG = re.compile(
+_PROMO_STRONG = LazyPattern(
     r"\b(?:follow us|folgen sie uns|folge uns|suivez-nous|s[íi]guenos|seguici|click here|"
     r"klicken sie hier|hier klicken|cliquez ici|abonnieren sie|abonnez-vous|inscrivez-vous|"
     r"suscr[íi]bete|sign up (?:for|to|here|now|today)|subscribe (?:to|now|here|for|today)|"
@@ -171,14 +174,14 @@ _PROMO_STRONG = re.compile(
     r"download (?:the|our)\b.{0,40}\bapps?\b|jetzt (?:registrieren|anmelden|testen|abonnieren))",
     re.IGNORECASE,
 )
-_PERSON_NAME = re.compile(r"[A-ZÀ-Þ][\w.'-]+(?: [\w.'-]+){1,3}")
-_AUTHOR_HEADING = re.compile(
+_PERSON_NAME = LazyPattern(r"[A-ZÀ-Þ][\w.'-]+(?: [\w.'-]+){1,3}")
+_AUTHOR_HEADING = LazyPattern(
     r"^\W*(?:about the author|the author|über (?:den|die) autor(?:in)?|zu[rm] autor(?:in)?|"
     r"[àa] propos de l'auteur|l'auteur|sobre el autor|el autor)\W*$",
     re.IGNORECASE,
 )
 # "Foto: Jane Doe", "(Photo: AFP)", "© Reuters", "/ Getty Images" at a caption's end.
-_CAPTION_CREDIT = re.compile(
+_CAPTION_CREDIT = LazyPattern(
     r"[\s(\[|]*(?:(?:fotos?|photos?|bild|image|credits?|cr[ée]dits?(?: photos?)?|quelle|source|"
     r"copyright)\s*:|©|\(c\)\s).*$|\s/\s*[^/]{2,40}$",
     re.IGNORECASE,
@@ -189,25 +192,25 @@ _HEAD_BLOCKS = 4
 _TOO_SHORT = 250
 # How much text (a byline, a date) may sit between the headline and a lead picture.
 _LEAD_GAP = 60
-_CONTACT = re.compile(
+_CONTACT = LazyPattern(
     r"^\W*(?:tel|t[ée]l[ée]?phone|telefon|phone|mobil|fax|e-?mail|mail|kontakt|contact|adresse|address)\b",
     re.IGNORECASE,
 )
 # "Created … - Last modified …", "Zuletzt aktualisiert am …": a date stamp line.
-_DATED = re.compile(
+_DATED = LazyPattern(
     r"\b(?:created|modified|updated|posted|published|veröffentlicht|aktualisiert|geändert|"
     r"erstellt|publi[ée]|mis à jour|modifi[ée]|publicado|actualizado|pubblicato|aggiornato)\b|"
     r"^\W*(?:stand|zuletzt|last)\b",
     re.IGNORECASE,
 )
-_MONTH_NAMES = re.compile(
+_MONTH_NAMES = LazyPattern(
     r"\b(?:january|february|march|april|june|july|august|september|october|november|december|"
     r"janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|"
     r"januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|okt|nov|dec|dez)\b\.?",
     re.IGNORECASE,
 )
-_DATE_WORDS = re.compile(
+_DATE_WORDS = LazyPattern(
     r"\b(?:am|um|uhr|at|on|le|à|el|de|del|h|min|stand|updated|aktualisiert|"
     r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 import sys
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from newsreader.content.sanitize import clean_line, clean_text, defang, safe_url
 
@@ -72,8 +71,7 @@ def escape_inline(text: str) -> str:
     return _TAG_OPENER.sub("&lt;", _INLINE_SPECIALS.sub(r"\\\1", text))
 
 
-@dataclass(frozen=True, slots=True)
-class Body:
+class Body(NamedTuple):
     """The converted body of one document."""
 
     markdown: str
@@ -86,8 +84,11 @@ def _load_bs4() -> type[BeautifulSoup]:
     # that `newsreader open` pays on every run and never uses. bs4 supports running
     # without it, so keep it out unless something else in the process loaded it.
     # Likewise its encoding detection (chardet, ~15 ms) is never used: markdownify is
-    # given text that content/charset.py already decoded.
-    skipped = [name for name in ("soupsieve", "chardet", "cchardet") if name not in sys.modules]
+    # given text that content/charset.py already decoded; nor is the html5lib tree
+    # builder, which bs4 registers (importing html5lib, when installed) at import.
+    skipped = [
+        name for name in ("soupsieve", "chardet", "cchardet", "html5lib") if name not in sys.modules
+    ]
     if "bs4" not in sys.modules:
         for name in skipped:
             sys.modules[name] = None  # type: ignore[assignment]

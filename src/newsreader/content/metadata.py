@@ -11,7 +11,6 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -19,6 +18,7 @@ from lxml.html import HtmlElement
 from newsreader.content.dates import parse_date
 from newsreader.content.language import primary_language
 from newsreader.content.sanitize import clean_line, safe_url
+from newsreader.lazy_pattern import LazyPattern
 
 __all__ = [
     "BYLINE_PREFIX",
@@ -51,22 +51,22 @@ _ARTICLE_TYPES = {
     "medicalscholarlyarticle",
 }
 _PAGE_TYPES = {"webpage", "itempage", "collectionpage", "aboutpage", "qapage", "faqpage"}
-BYLINE_PREFIX = re.compile(
+BYLINE_PREFIX = LazyPattern(
     r"^\s*(?:(?:é|e)crit\s+par|r(?:é|e)dig(?:é|e)\s+par|publi(?:é|e)\s+par|propos\s+recueillis\s+par|"
     r"par|by|written\s+by|posted\s+by|von|por|di|da|door|av|af|autor(?:in)?:?|author:?|auteur\s*:?)\s+",
     re.IGNORECASE,
 )
-DATE_LINE = re.compile(
+DATE_LINE = LazyPattern(
     r"^\s*(?:publi(?:é|e)|mis\s+en\s+ligne|mis\s+à\s+jour|modifi(?:é|e)|actualis(?:é|e)|"
     r"published|posted|updated|last\s+updated|modified|veröffentlicht|aktualisiert|"
     r"publicado|actualizado|pubblicato|aggiornato)\b",
     re.IGNORECASE,
 )
-_UPDATED_WORDS = re.compile(
+_UPDATED_WORDS = LazyPattern(
     r"(mis\s+à\s+jour|modifi|actualis|updated|modified|aktualisiert|ge(ä|a)ndert|actualizad|aggiornat)",
     re.IGNORECASE,
 )
-_LEDE_CLASS = re.compile(
+_LEDE_CLASS = LazyPattern(
     r"(?:^|[\s_-])(chap(?:o|ô|eau)|lede|lead|standfirst|stand-first|intro|introduction|summary|"
     r"excerpt|dek|deck|sapo|teaser|subheadline|sub-headline|subtitle|abstract|description|"
     r"article-?lead|article-?intro|article-?summary|post-?excerpt)(?:$|[\s_-])",
@@ -79,27 +79,27 @@ _NOT_LEDE_ANCESTORS = frozenset(
 _NOT_LEDE_CONTENT = ".//h1|.//h2|.//h3|.//script|.//style|.//form|.//input|.//figure"
 # Classes that say "about someone or something else": the site's or the author's
 # description, a teaser list.
-_NOT_LEDE_CLASS = re.compile(
+_NOT_LEDE_CLASS = LazyPattern(
     r"author|site|blog|bio\b|teaser-?list|-list\b|widget|related|image|img|photo|media|figure|"
     r"caption|credit|cookie|consent|privacy|search|modal|dialog|slider|cmplz",
     re.IGNORECASE,
 )
 # Boxes of other stories or about the author, whose own "intro" or "teaser" is no lede.
-_TEASER_BOX = re.compile(
+_TEASER_BOX = LazyPattern(
     r"sidebar|widget|related|recommend|teasers|teaser-?(?:list|box|container)|comment|promo|"
     r"newsletter|video|gallery|slider|carousel|author|popular|more-|footer|cookie|consent|"
     r"privacy|gdpr|modal|dialog|search|caption|figure|media-|image|photo|"
     r"(?:^|\s)(?:aside|box|links?)(?:$|\s)",
     re.IGNORECASE,
 )
-_CARD = re.compile(r"teaser|card", re.IGNORECASE)
-_COMMENTS_CLASS = re.compile(
+_CARD = LazyPattern(r"teaser|card", re.IGNORECASE)
+_COMMENTS_CLASS = LazyPattern(
     r"(?:^|[\s_-])(?:comments?|commentlist|respond|reply|discussion)(?:$|[\s_-])", re.IGNORECASE
 )
-_BYLINE_CLASS = re.compile(r"(author|byline|signature|auteur|writer|contributor)", re.IGNORECASE)
-_BREADCRUMB_CLASS = re.compile(r"breadcrumb|fil-?ariane|ariane", re.IGNORECASE)
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·»«›‹:-]\s+")
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
+_BYLINE_CLASS = LazyPattern(r"(author|byline|signature|auteur|writer|contributor)", re.IGNORECASE)
+_BREADCRUMB_CLASS = LazyPattern(r"breadcrumb|fil-?ariane|ariane", re.IGNORECASE)
+_TITLE_SEPARATORS = LazyPattern(r"\s+[|–—·»«›‹:-]\s+")
+_ENTITY = LazyPattern(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
 _ORGANIZATION_TYPES = {
     "organization",
     "newsmediaorganization",
@@ -142,14 +142,14 @@ _NAME_PARTICLES = {
     "ten",
 }
 # Author-page links: "View all posts by Jane Doe", "Alle Beiträge von Jane Doe".
-_POSTS_BY = re.compile(
+_POSTS_BY = LazyPattern(
     r"^\s*(?:(?:view|see|more) (?:all )?(?:posts|articles|stories) (?:by|from)|"
     r"(?:zeige )?alle (?:beiträge|artikel) von|(?:voir )?tous les articles (?:de|par)|"
     r"ver todas las (?:entradas|publicaciones) de|articles? by|artikel von|beitrag von)\s+",
     re.IGNORECASE,
 )
 # What follows a name in a byline: a date, "Stand: …", "Hace 3 horas", a label.
-_BYLINE_TAIL = re.compile(
+_BYLINE_TAIL = LazyPattern(
     r"(?:\s*[|•·,–—-]\s*|\s+(?:le|am|on|el|den|vom|the)\s+|\s+)(?=\d)|"
     r"\s+(?=(?:jan|feb|m[äa]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zé]*\.?\s+\d)|"
     r"(?:\s+|(?<=[a-z]))(?=(?:hace|vor|il y a)\s+\d)|\s+\S+:(?:\s|$)|\s*[|(]",
@@ -158,9 +158,12 @@ _BYLINE_TAIL = re.compile(
 _MAX_JSON_LD = 1_000_000
 
 
-@dataclass(slots=True)
 class PageMeta:
-    """What the page says about itself; every field None when the page does not say."""
+    """What the page says about itself; every field None when the page does not say.
+
+    A plain class (the readers below fill it in field by field): a dataclass would
+    cost a millisecond of code generation on every start of ``newsreader open``.
+    """
 
     title: str | None = None
     url: str | None = None

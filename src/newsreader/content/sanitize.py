@@ -14,6 +14,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from newsreader.lazy_pattern import LazyPattern
+
 __all__ = [
     "SAFE_LINK_SCHEMES",
     "clean_line",
@@ -30,17 +32,17 @@ __all__ = [
 # embedding/override/isolate characters that can reorder what the terminal shows
 # ("Trojan Source"), and lone surrogates that a JSON "\ud800" can smuggle in and that
 # no encoder can print.
-_UNSAFE = re.compile(
+_UNSAFE = LazyPattern(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 # Whole escape sequences go, not just their ESC byte, so "\x1b[31m" leaves no "[31m"
 # behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST.
-_ESCAPES = re.compile(
+_ESCAPES = LazyPattern(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
     r"|(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[@-Z\\-_]"
 )
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_NEWLINES = LazyPattern(r"\r\n?|[\u2028\u2029\x85]")
 # Any character one of the three substitutions would touch.
 _NEEDS_CLEANING = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
@@ -50,7 +52,7 @@ _SPACES = re.compile(r"\s+")
 # Plain text that spells an active tag: shown with a look-alike "<" so that no copy of
 # it, pasted or piped into something that renders HTML, can run.
 _ACTIVE_TAG = re.compile(r"<(?=/?(?:script|iframe|object|embed|style|svg|math|frame)\b)", re.I)
-_UNSAFE_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.I)
+_UNSAFE_SCHEME = LazyPattern(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.I)
 
 _PLAIN_HTTP_URL = re.compile(
     r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
@@ -139,7 +141,7 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
 _INVISIBLE = frozenset(
     {"script", "style", "noscript", "template", "head", "title", "iframe", "object"}
 )
-_LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
+_LOOKS_LIKE_MARKUP = LazyPattern(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
 
 
 # Block elements: their end is a line break in the text of a fragment.
@@ -177,13 +179,13 @@ _ACTIVE_MARKERS = (
     "<head",
     "<title",
 )
-_ACTIVE_CONTENT = re.compile(
+_ACTIVE_CONTENT = LazyPattern(
     r"<(?:script|style|noscript|template|iframe|object|head|title)\b|<!--", re.I
 )
-_BLOCK_TAG = re.compile(
+_BLOCK_TAG = LazyPattern(
     r"</?(?:p|div|br|li|h[1-6]|tr|blockquote|ul|ol|table|section|article|figure|pre)\b[^>]*>", re.I
 )
-_ANY_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_ANY_TAG = LazyPattern(r"</?[A-Za-z][^>]*>")
 
 
 @functools.cache

@@ -8,7 +8,7 @@ a prefix. Terms are ANDed.
 
 from __future__ import annotations
 
-import re
+from newsreader.lazy_pattern import LazyPattern
 
 __all__ = ["HIGHLIGHT_END", "HIGHLIGHT_START", "fts_query", "split_highlights"]
 
@@ -17,7 +17,7 @@ HIGHLIGHT_END = "\ue001"
 """Private-use characters that mark matches in FTS snippets: never markup, and never
 produced by the sanitiser's output on purpose."""
 
-_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+_TERM = LazyPattern(r'"([^"]*)"?|(\S+)')
 
 
 def fts_query(text: str) -> str | None:

@@ -21,11 +21,10 @@ import time
 import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from newsreader.content.sanitize import clean_line, clean_text
 from newsreader.errors import AmbiguousIdError, StoreCorruptError, StoreError
@@ -67,8 +66,7 @@ JSONValue = Any
 """What UI state may hold: anything :func:`json.dumps` accepts."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoreInfo:
+class StoreInfo(NamedTuple):
     """What ``newsreader cache info`` prints."""
 
     path: Path

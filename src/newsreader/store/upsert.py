@@ -18,7 +18,6 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -42,8 +41,7 @@ _FUTURE_SLACK = timedelta(days=1)
 _HEX = frozenset("0123456789abcdef")
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleInput:
+class ArticleInput(NamedTuple):
     """An article plus where it was read from, for sources that re-scan files."""
 
     article: Article
@@ -53,8 +51,7 @@ class ArticleInput:
     """The file's modification time when it was read."""
 
 
-@dataclass(frozen=True, slots=True)
-class FetchMeta:
+class FetchMeta(NamedTuple):
     """What a successful fetch tells about the next one (stored on the source)."""
 
     etag: str | None = None
@@ -63,8 +60,7 @@ class FetchMeta:
     """UTC ISO instant; None means "whenever sync runs next"."""
 
 
-@dataclass(frozen=True, slots=True)
-class UpsertResult:
+class UpsertResult(NamedTuple):
     """How a batch changed the cache."""
 
     new: int = 0
@@ -483,8 +479,7 @@ def _update_changed(
     return updated
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedBatch:
+class PreparedBatch(NamedTuple):
     """Articles already cleaned and hashed (:func:`prepare_batch`), ready to write.
 
     Preparing is pure CPU; a sync does it on its own thread so that the writer thread
