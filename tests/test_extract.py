@@ -232,3 +232,22 @@ def test_author_bio_after_the_story_without_metadata() -> None:
     article = extract_article(BIO_PAGE, "allotments.html")
     assert "they have asked the council to look for land" in article.markdown
     assert "freelance journalist" not in article.markdown
+
+
+def test_a_page_too_long_to_extract_is_read_up_to_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The extractor slows with the square of a page's paragraphs; past the limit the
+    # page is cut, so a hostile page of 40,000 paragraphs opens in seconds.
+    monkeypatch.setattr(extract, "MAX_BLOCKS", 60)
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of a very long page, with enough words to count as text.</p>"
+        for n in range(1, 201)
+    )
+    html = (
+        f"<html><head><title>Long</title></head><body><article>{paragraphs}</article></body></html>"
+    )
+    article = extract_article(html, "/tmp/long.html")
+    assert "Paragraph 1 of" in article.text
+    assert "Paragraph 60 of" in article.text
+    assert "Paragraph 61 of" not in article.text and "Paragraph 200" not in article.text
