@@ -141,7 +141,7 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
 _INVISIBLE = frozenset(
     {"script", "style", "noscript", "template", "head", "title", "iframe", "object"}
 )
-_LOOKS_LIKE_MARKUP = LazyPattern(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
+_LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
 
 
 # Block elements: their end is a line break in the text of a fragment.
@@ -179,13 +179,13 @@ _ACTIVE_MARKERS = (
     "<head",
     "<title",
 )
-_ACTIVE_CONTENT = LazyPattern(
+_ACTIVE_CONTENT = re.compile(
     r"<(?:script|style|noscript|template|iframe|object|head|title)\b|<!--", re.I
 )
-_BLOCK_TAG = LazyPattern(
+_BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|li|h[1-6]|tr|blockquote|ul|ol|table|section|article|figure|pre)\b[^>]*>", re.I
 )
-_ANY_TAG = LazyPattern(r"</?[A-Za-z][^>]*>")
+_ANY_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 @functools.cache
