@@ -158,6 +158,8 @@ def test_cache_path_creates_nothing(tmp_path: Path) -> None:
     assert not home.exists()
     assert run_cli("--data-dir", str(home), "--help").code == 0
     assert not home.exists()
+    short = run_cli("--data", str(home), "cache", "path", "-f", "json")  # as argparse allows
+    assert short.json()["cache"] == str(home / "newsreader.db")
 
 
 def test_data_dir_flag_wins_over_the_environment(tmp_path: Path, isolated_home: Path) -> None:

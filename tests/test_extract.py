@@ -234,20 +234,44 @@ def test_author_bio_after_the_story_without_metadata() -> None:
     assert "freelance journalist" not in article.markdown
 
 
+def _long_page(blocks: str, tail: str = "") -> str:
+    return (
+        "<html><head><title>Long</title></head><body>"
+        f"<article>{blocks}</article>{tail}</body></html>"
+    )
+
+
+def _para(n: int) -> str:
+    return f"<p>Paragraph {n} of a very long page, with enough words to count as text.</p>"
+
+
 def test_a_page_too_long_to_extract_is_read_up_to_the_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The extractor slows with the square of a page's paragraphs; past the limit the
     # page is cut, so a hostile page of 40,000 paragraphs opens in seconds.
     monkeypatch.setattr(extract, "MAX_BLOCKS", 60)
-    paragraphs = "".join(
-        f"<p>Paragraph {n} of a very long page, with enough words to count as text.</p>"
-        for n in range(1, 201)
+    json_ld = (
+        '<script type="application/ld+json">'
+        '{"@type": "NewsArticle", "headline": "The long one", "author": {"name": "Ann Lee"}}'
+        "</script>"
     )
-    html = (
-        f"<html><head><title>Long</title></head><body><article>{paragraphs}</article></body></html>"
-    )
+    html = _long_page("".join(_para(n) for n in range(1, 201)), tail=json_ld)
     article = extract_article(html, "/tmp/long.html")
     assert "Paragraph 1 of" in article.text
-    assert "Paragraph 60 of" in article.text
+    assert "Paragraph 59 of" in article.text
     assert "Paragraph 61 of" not in article.text and "Paragraph 200" not in article.text
+    assert article.author == "Ann Lee", "metadata after the cut is still read"
+
+
+def test_the_limit_holds_for_paragraphs_nested_in_one_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(extract, "MAX_BLOCKS", 60)
+    menu = "".join(f"<div>Menu entry {n}</div>" for n in range(50))
+    wrapped = "<div>" + "".join(_para(n) for n in range(1, 201)) + "</div>after the wrapper"
+    article = extract_article(_long_page(menu + wrapped), "/tmp/nested.html")
+    assert "Paragraph 1 of" in article.text
+    assert "Paragraph 9 of" in article.text
+    assert "Paragraph 10 of" not in article.text, "50 + wrapper + 9 paragraphs = 60 blocks"
+    assert "after the wrapper" not in article.text

@@ -260,7 +260,7 @@ def _command_of(args: list[str]) -> str | None:
     for arg in args:
         if skip:
             skip = False
-        elif arg == "--data-dir":
+        elif len(arg) > 2 and "--data-dir".startswith(arg):  # argparse takes "--data" too
             skip = True
         elif not arg.startswith("-"):
             return arg

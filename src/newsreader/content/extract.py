@@ -244,19 +244,24 @@ def parse_html(html: str) -> HtmlElement:
 
 
 def _bounded(tree: HtmlElement) -> bool:
-    """Cut the page after its :data:`MAX_BLOCKS`-th paragraph or division; True if cut."""
-    last = None
+    """Keep the first :data:`MAX_BLOCKS` paragraphs and divisions of the page and cut
+    everything from the next one on, in document order; True if anything was cut."""
+    first_dropped = None
     for count, element in enumerate(tree.iter("p", "div"), 1):
-        if count == MAX_BLOCKS:
-            last = element
+        if count > MAX_BLOCKS:
+            first_dropped = element
             break
-    if last is None:
+    if first_dropped is None:
         return False
-    node = last
+    # What precedes it in document order is what starts before it: its ancestors (whose
+    # text after it goes too) and their earlier children. The rest goes, with its tail.
+    node = first_dropped
     while (parent := node.getparent()) is not None:
         for later in list(node.itersiblings()):
             parent.remove(later)
+        node.tail = None
         node = parent
+    first_dropped.getparent().remove(first_dropped)
     return True
 
 
@@ -681,10 +686,10 @@ def extract_article(html: str, location: str) -> Article:
     ``location`` is the page's URL (links resolve against it) or its file path.
     """
     tree = parse_html(html)
+    is_url = location.startswith(("http://", "https://"))
+    meta = read_metadata(tree, location)  # before any cut: JSON-LD may sit at the end
     if _bounded(tree):
         html = etree.tostring(tree, encoding="unicode", method="html")
-    is_url = location.startswith(("http://", "https://"))
-    meta = read_metadata(tree, location)
     base = meta.url or (location if is_url else None)
     body = _main_content(tree, base)
     if body is not None:
