@@ -289,32 +289,14 @@ def _run_reader(ctx: Context) -> int:
 
 
 _LONG_RUNNING = frozenset({"sync"})
-"""Commands that churn through many documents; they (and the reader) keep the
-collector's default pace."""
-
-
-def _is_one_shot(command: str | None) -> bool:
-    return command is not None and command not in _LONG_RUNNING
-
-
-def _pace_collector() -> None:
-    """Let the cyclic garbage collector run far less often in a one-shot command.
-
-    Such a command spends most of its life importing modules whose objects all live
-    until it exits, and CPython's collector walks them again at every threshold: about
-    15 ms of a 250 ms ``newsreader open``, for nothing to free. Reference counting still
-    frees everything else at once; young objects are still collected, every 100,000
-    allocations instead of every 700.
-    """
-    gc.set_threshold(100_000, 50, 50)
-
-
-def _skip_final_collection() -> None:
-    """At the end of a one-shot command, move every object out of the collector's
-    reach: the interpreter's shutdown would otherwise walk them all once more (about
-    30 ms) to free memory the operating system takes back anyway. Files and the cache
-    are closed before this; only memory is left."""
-    gc.freeze()
+"""Commands that churn through many documents; they (and the reader) keep the garbage
+collector's defaults. The other commands are one-shot: they spend most of their life
+importing modules whose objects all live until exit, which CPython's collector walks
+again at every threshold (about 15 ms of a 250 ms ``newsreader open``, for nothing to
+free) and once more at shutdown (about 30 ms, for memory the system takes back anyway).
+So they collect young objects every 100,000 allocations instead of every 700, and when
+done, with files and the cache closed, freeze what is left out of the collector's reach.
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -325,9 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _prepare_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = _command_of(args_list)
-    one_shot = _is_one_shot(command)
+    one_shot = command is not None and command not in _LONG_RUNNING
     if one_shot:
-        _pace_collector()
+        gc.set_threshold(100_000, 50, 50)
     wants_help = any(a in ("-h", "--help") for a in args_list)
     parser = build_parser(None if wants_help or command not in _SUBCOMMANDS else command)
     ctx = Context()
@@ -354,4 +336,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         ctx.close()
         if one_shot:
-            _skip_final_collection()
+            gc.freeze()

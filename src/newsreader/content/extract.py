@@ -23,6 +23,7 @@ import functools
 import logging
 import re
 from html import escape
+from itertools import islice
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -56,9 +57,9 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "div", "figcaption")
 _TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_WORDS = LazyPattern(r"\w+")
+_WORDS = re.compile(r"\w+")  # cheap to compile, used on every block
 _CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
-_NUMBER_START = LazyPattern(r"\d{1,9}[.)]\s")
+_NUMBER_START = re.compile(r"\d{1,9}[.)]\s")
 _NUMBERED_LINE = LazyPattern(r"^(#{1,6} +)?(\d{1,9})([.)])( .*)$", re.MULTILINE)
 _SENTENCE_END = LazyPattern(r"[.!?…][\"'»”“)]*$")
 # Soft hyphens and zero-width spaces: invisible in a browser, but they cut words in
@@ -246,11 +247,7 @@ def parse_html(html: str) -> HtmlElement:
 def _bounded(tree: HtmlElement) -> bool:
     """Keep the first :data:`MAX_BLOCKS` paragraphs and divisions of the page and cut
     everything from the next one on, in document order; True if anything was cut."""
-    first_dropped = None
-    for count, element in enumerate(tree.iter("p", "div"), 1):
-        if count > MAX_BLOCKS:
-            first_dropped = element
-            break
+    first_dropped = next(islice(tree.iter("p", "div"), MAX_BLOCKS, None), None)
     if first_dropped is None:
         return False
     # What precedes it in document order is what starts before it: its ancestors (whose
