@@ -641,12 +641,18 @@ def test_hostile_text_is_stored_clean_and_read_back_clean(store: Store) -> None:
 
 
 def test_threads_share_a_store_with_a_connection_each(store: Store) -> None:
+    """Each thread works on its own connection (held at once, so they are four distinct
+    objects), and connections of threads that ended are closed, not leaked."""
+    from newsreader.store import db
+
     errors: list[BaseException] = []
-    connections: set[int] = set()
+    connections: list[object] = []
+    all_connected = threading.Barrier(4, timeout=30)
 
     def work(worker: int) -> None:
         try:
-            connections.add(id(store._connection()))
+            connections.append(store._connection())
+            all_connected.wait()  # every thread holds its connection at this point
             for n in range(10):
                 store.upsert_articles("wire", [make(worker * 100 + n)])
                 store.articles(limit=5)
@@ -660,13 +666,14 @@ def test_threads_share_a_store_with_a_connection_each(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(connections) == 4
+    assert len({id(conn) for conn in connections}) == 4
+    assert store._connection() not in connections  # the test's own thread has its own
     assert store.totals().articles == 40 and store.totals().unread == 0
-    store.articles()  # a new thread's connection closes the dead threads' ones
-    worker = threading.Thread(target=store.totals)
+    assert db.connections_open(store.path) == 5
+    worker = threading.Thread(target=store.totals)  # a new thread closes the dead ones'
     worker.start()
     worker.join()
-    assert len(store._connections) <= 2
+    assert db.connections_open(store.path) == 2  # this thread's and the last worker's
     assert store.check() == []
 
 

@@ -190,10 +190,16 @@ def test_a_damaged_file_is_set_aside_never_deleted(tmp_path: Path, damage: str) 
         assert moved.read_bytes() == original
         assert len(notices) == 1 and "\n" not in notices[0]
         assert moved.name in notices[0]
+        salvaged = {r.title for r in store.articles(limit=500)}
+        if damage == "truncated":  # the first half of the file still reads
+            assert salvaged and salvaged <= {f"T{n}" for n in range(200)}
+            assert f"{len(salvaged)} articles" in notices[0]
+        else:
+            assert salvaged == set()
         store.upsert_articles(
             None, [Article(id=article_id("https://y/1"), title="fresh", url="https://y/1")]
         )
-        assert [r.title for r in store.articles()] == ["fresh"]
+        assert {r.title for r in store.articles(limit=500)} == salvaged | {"fresh"}
         assert store.check() == []
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [
         "newsreader.db",
@@ -222,26 +228,75 @@ def test_two_damaged_files_in_the_same_second_both_survive(tmp_path: Path) -> No
     assert [m.read_bytes() for m in moved if m] == [b"first", b"second"]
 
 
-def test_damage_found_after_opening_can_be_recovered(tmp_path: Path) -> None:
-    path = tmp_path / "newsreader.db"
-    _valid_store(path, 50)
+def _overwrite_page(path: Path, table: str) -> None:
+    """Fill the root page of ``table`` (or index) with garbage; the header stays valid."""
     with sqlite3.connect(path) as conn:
-        (root,) = conn.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name = 'articles'"
-        ).fetchone()
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
         (page_size,) = conn.execute("PRAGMA page_size").fetchone()
     conn.close()
     with path.open("r+b") as handle:
         handle.seek((root - 1) * page_size)
         handle.write(b"\xff" * page_size)
+
+
+def test_damage_found_after_opening_is_repaired_on_the_spot(tmp_path: Path) -> None:
+    path = tmp_path / "newsreader.db"
+    _valid_store(path, 50)
+    original = path.read_bytes()
+    _overwrite_page(path, "articles")
+    damaged = path.read_bytes()
+    assert damaged != original
     notices: list[str] = []
-    store = Store.open(path, notice=notices.append)  # header and schema are fine
-    with pytest.raises(StoreCorruptError):
-        store.articles()
-    moved = store.recover()
-    assert moved.exists() and len(notices) == 1
-    assert store.articles() == []
+    store = Store.open(path, notice=notices.append, clock=lambda: FIXED_NOW)  # header fine
+    assert store.articles() == []  # the table's root page is gone: nothing to salvage
+    assert len(notices) == 1 and "\n" not in notices[0]
+    copy = tmp_path / "newsreader.db.corrupt-20251106T093000Z"
+    assert copy.read_bytes() == damaged and copy.name in notices[0]
+    assert store.recovered == copy
+    assert store.check() == []
+    store.upsert_articles(
+        None, [Article(id=article_id("https://y/1"), title="new", url="https://y/1")]
+    )
+    assert [r.title for r in store.articles()] == ["new"]
     store.close()
+
+
+def test_a_damaged_index_loses_nothing(tmp_path: Path) -> None:
+    """Damage in an index leaves the rows readable: every article, body, read and
+    starred mark and remembered reader state comes through the repair."""
+    path = tmp_path / "newsreader.db"
+    with Store.open(path, notice=None) as store:
+        store.upsert_source("wire", kind="feed", location="https://w.example/rss", section="Wire")
+        store.upsert_articles(
+            "wire",
+            [
+                Article(
+                    id=article_id(f"https://w/{n}"),
+                    title=f"T{n}",
+                    url=f"https://w/{n}",
+                    text=f"body number {n} " * 50,
+                    published=f"2025-11-{1 + n % 28:02d}T10:00:00+01:00",
+                )
+                for n in range(300)
+            ],
+        )
+        store.mark_read([article_id(f"https://w/{n}") for n in range(0, 300, 3)])
+        store.set_starred([article_id(f"https://w/{n}") for n in range(0, 300, 10)])
+        store.set_ui_state("reader", {"section": "Wire"})
+        before = [(r.id, r.read, r.starred) for r in store.articles(limit=1000)]
+    _overwrite_page(path, "articles_by_date")
+    notices: list[str] = []
+    with Store.open(path, notice=notices.append) as store:
+        after = [(r.id, r.read, r.starred) for r in store.articles(limit=1000)]
+        assert sorted(after) == sorted(before)
+        assert len(notices) == 1 and "300 articles, 1 sources" in notices[0]
+        assert store.ui_state("reader") == {"section": "Wire"}
+        totals = store.totals()
+        assert (totals.articles, totals.unread, totals.starred) == (300, 200, 30)
+        stored = store.article(article_id("https://w/7"))
+        assert stored is not None and stored.article.text.startswith("body number 7")
+        assert [h.title for h in store.search("number")][:1]  # the index is rebuilt
+        assert store.check() == []
 
 
 # --- processes -------------------------------------------------------------------------

@@ -6,11 +6,14 @@ exit code. Anything else escaping is a bug.
 
     NewsreaderError            exit 1
     ├── UsageError             exit 2: the command line itself is wrong
+    │   └── AmbiguousIdError   an id prefix matches several cached articles
     ├── FetchError             the file or URL could not be read
     │   ├── TooLargeError      the body passed the size cap (after decompression)
-    │   └── FetchTimeoutError       connect/read timeout or the overall deadline
+    │   └── FetchTimeoutError  connect/read timeout or the overall deadline
     ├── ParseError             the bytes are not a page, feed or document we can read
-    ├── StoreError             the SQLite cache failed
+    ├── StoreError             the SQLite cache failed (full disk, permissions...)
+    │   ├── StoreCorruptError  damaged, and the repair could not be done
+    │   └── StoreReadOnlyError read-only cache: reading works, saving does not
     ├── NotCachedError         --offline asked for something the cache does not hold
     └── ConfigError            config.toml is invalid (names the line and key)
 """
@@ -88,15 +91,20 @@ class ConfigError(NewsreaderError):
     """The configuration file is invalid."""
 
 
-__all__ += ["AmbiguousIdError", "StoreCorruptError"]
+__all__ += ["AmbiguousIdError", "StoreCorruptError", "StoreReadOnlyError"]
 
 
 class StoreCorruptError(StoreError):
-    """SQLite found the cache damaged while using it.
+    """The cache is damaged and could not be repaired (no room for the copy of the
+    damage, or another process holds a file whose header is gone).
 
-    Opening sets a damaged file aside by itself; this is raised when the damage shows
-    up later, in pages that opening did not read. ``Store.recover()`` sets it aside.
+    Damage itself is repaired where it is found (see :mod:`newsreader.store.repair`);
+    this error says why that was not possible.
     """
+
+
+class StoreReadOnlyError(StoreError):
+    """The cache cannot be written (read-only media or permissions); reading works."""
 
 
 class AmbiguousIdError(UsageError):

@@ -52,6 +52,8 @@ def _remember(store: Store | None, document: Document) -> str | None:
     """Cache an opened article; a cache that cannot be written costs a warning only."""
     if store is None or not isinstance(document, Article):
         return None
+    if store.read_only:
+        return "not cached: the cache is read-only"
     try:
         store.upsert_articles(None, [document])
     except NewsreaderError as error:

@@ -45,7 +45,7 @@ def load_article(store: Store, ref: str) -> StoredArticle | None:
     if stored is None:
         return None
     rendered = render_pending(stored)
-    if rendered is not stored:
+    if rendered is not stored and not store.read_only:
         article = rendered.article
         store.set_body(
             article.id, markdown=article.markdown, text=article.text, headings=article.headings

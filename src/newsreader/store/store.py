@@ -27,7 +27,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from newsreader.content.sanitize import clean_line, clean_text
-from newsreader.errors import AmbiguousIdError, StoreCorruptError, StoreError
+from newsreader.errors import (
+    AmbiguousIdError,
+    StoreCorruptError,
+    StoreError,
+    StoreReadOnlyError,
+)
 from newsreader.ids import ID_PATTERN
 from newsreader.models import Article
 
@@ -195,7 +200,14 @@ def _source(row: tuple[Any, ...]) -> SourceState:
 
 class Store:
     """The SQLite cache. Open with :meth:`open`; use as a context manager or
-    :meth:`close` it. Safe to share between threads (one connection each)."""
+    :meth:`close` it. Safe to share between threads (one connection each).
+
+    Damage that SQLite reports while the store is in use ("database disk image is
+    malformed") is repaired on the spot (:mod:`newsreader.store.repair`): the threads
+    of this process finish what they were doing, every connection closes, the damage is
+    copied aside and what still reads is salvaged, ``notice`` gets one line, and the
+    call that met the damage runs again on the mended cache.
+    """
 
     def __init__(
         self,
@@ -208,14 +220,25 @@ class Store:
         self.path = path
         """The database file."""
         self.recovered: Path | None = None
-        """Where a damaged cache was moved when this store opened, else None."""
+        """Where the latest damaged copy of the cache went, else None."""
+        self.read_only = False
+        """True when the cache cannot be written (read-only media or permissions):
+        reading works, writes raise :class:`~newsreader.errors.StoreReadOnlyError`."""
         self._busy_timeout = busy_timeout
         self._notice = notice
         self._clock = clock
+        self._pid = os.getpid()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
         self._closed = False
+        # The repair gate: calls in flight are counted; a repair waits for them to end
+        # and holds new ones back; every connection of an older generation is closed.
+        self._gate = threading.Condition()
+        self._active = 0
+        self._repairing = False
+        self._generation = 0
+        self._repair_failed: str | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -252,13 +275,17 @@ class Store:
 
     def _connection(self, *, create: bool = True) -> sqlite3.Connection:
         """This thread's connection, opened (and the file checked) on first use."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
+        if os.getpid() != self._pid:
+            raise StoreError("the cache cannot be used from a forked process")
+        local = self._local
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
+        if conn is not None and local.generation == self._generation:
             return conn
         if self._closed:
             raise StoreError("the cache is closed")
+        generation = self._generation
         try:
-            conn, recovered = db.open_database(
+            conn, recovered, read_only = db.open_database(
                 self.path,
                 create=create,
                 busy_timeout=self._busy_timeout,
@@ -273,6 +300,7 @@ class Store:
             ) from None
         if recovered is not None:
             self.recovered = recovered
+        self.read_only = read_only
         with self._lock:
             alive = []
             for owner, other in self._connections:
@@ -283,17 +311,20 @@ class Store:
                     alive.append((owner, other))
             alive.append((weakref.ref(threading.current_thread()), conn))
             self._connections = alive
-        self._local.conn = conn
+        local.conn, local.generation = conn, generation
         return conn
 
-    def close(self) -> None:
-        """Close every connection; the last one to close checkpoints the WAL."""
+    def _close_connections(self) -> None:
         with self._lock:
-            self._closed = True
             connections, self._connections = self._connections, []
         for _, conn in connections:
             conn.close()
         self._local = threading.local()
+
+    def close(self) -> None:
+        """Close every connection; the last one to close checkpoints the WAL."""
+        self._closed = True
+        self._close_connections()
 
     def __enter__(self) -> Store:
         return self
@@ -307,27 +338,51 @@ class Store:
         self.close()
 
     def recover(self) -> Path:
-        """Set a cache that turned out damaged aside and start a fresh one.
+        """Set the cache aside and salvage it into a fresh one, now (what a damaged
+        read does by itself); call it when no other thread is using the store.
+        Returns where the damaged copy went."""
+        from newsreader.store import repair
 
-        For :class:`~newsreader.errors.StoreCorruptError`; call it when no other thread
-        is using the store. Returns where the damaged file went.
-        """
-        self.close()
+        self._repair(self._generation, repair.repair_count(self.path), "asked for", force=True)
+        assert self.recovered is not None
+        return self.recovered
+
+    def _repair(self, generation: int, seen: int, reason: str, *, force: bool = False) -> None:
+        """Mend the damage one call met (once, whichever thread sees it first)."""
+        from newsreader.store import repair
+
+        with self._gate:
+            while self._repairing:
+                self._gate.wait()
+            if self._generation != generation and not force:
+                return  # another thread has just mended it
+            if self._repair_failed is not None:
+                raise StoreCorruptError(self._repair_failed)
+            self._repairing = True
+            while self._active:
+                self._gate.wait()
         try:
-            moved = db.replace_damaged(self.path, busy_timeout=self._busy_timeout, now=self._clock)
-        except OSError as error:
-            raise StoreError(
-                f"cannot set the damaged cache aside: {error.strerror or error}"
-            ) from None
-        if self._notice is not None:
-            self._notice(
-                f"the cache {self.path} was damaged; it was moved to {moved.name} "
-                "and a new, empty cache was started"
+            # The copy of the damage is made while the connections are still open (a
+            # closing connection may checkpoint into the file); then they all close.
+            moved = repair.recover(
+                self.path,
+                reason,
+                seen=-1 if force else seen,
+                busy_timeout=self._busy_timeout,
+                now=self._clock,
+                notice=self._notice,
+                release=self._close_connections,
             )
-        self._closed = False
-        self.recovered = moved
-        self._connection()
-        return moved
+            if moved is not None:
+                self.recovered = moved
+        except StoreError as error:
+            self._repair_failed = str(error)
+            raise StoreCorruptError(str(error)) from None
+        finally:
+            with self._gate:
+                self._repairing = False
+                self._generation += 1
+                self._gate.notify_all()
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -335,6 +390,7 @@ class Store:
         return _utc(self._clock())
 
     def _translate(self, error: sqlite3.Error) -> StoreError:
+        code = db.error_code(error)
         if db.is_damage(error):
             return StoreCorruptError(f"the cache {self.path} is damaged ({error})")
         if db.is_busy(error):
@@ -342,19 +398,43 @@ class Store:
                 "the cache is busy: another newsreader has been writing to it "
                 f"for over {self._busy_timeout:g} s; try again"
             )
+        if code == db.SQLITE_FULL:
+            return StoreError(
+                f"the disk of the cache {self.path} is full: nothing was changed; "
+                "free some space and try again"
+            )
+        if code == db.SQLITE_READONLY:
+            return StoreReadOnlyError(
+                f"the cache {self.path} is read-only: reading works, changes cannot be saved"
+            )
+        if code in (db.SQLITE_CANTOPEN, db.SQLITE_PERM):
+            return StoreError(f"cannot open the cache {self.path}: permission denied or missing")
+        if code == db.SQLITE_IOERR:
+            return StoreError(f"the disk of the cache {self.path} failed ({error}); try again")
         return StoreError(f"cache error: {error}")
 
     def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
-        """Run ``work`` in one transaction, waiting out other writers.
+        """Run ``work`` in one transaction, waiting out other writers, mending damage.
 
         SQLite's busy handler covers almost every wait; the loop covers the few cases
         where SQLite reports "busy" without waiting (e.g. a WAL being recovered).
         """
+        if write and self.read_only:
+            raise StoreReadOnlyError(
+                f"the cache {self.path} is read-only: reading works, changes cannot be saved"
+            )
         deadline = time.monotonic() + self._busy_timeout
         delay = 0.005
+        repaired = False
         while True:
-            conn = self._connection()
+            damage: tuple[int, int, str] | None = None
+            with self._gate:
+                while self._repairing:
+                    self._gate.wait()
+                self._active += 1
+                generation = self._generation
             try:
+                conn = self._connection()
                 with db.transaction(conn, write=write):
                     return work(conn)
             except sqlite3.ProgrammingError:
@@ -364,7 +444,18 @@ class Store:
                     time.sleep(delay)
                     delay = min(delay * 2, 0.25)
                     continue
-                raise self._translate(error) from None
+                if not db.is_damage(error) or repaired or self.read_only:
+                    raise self._translate(error) from None
+                from newsreader.store import repair
+
+                damage = (generation, repair.repair_count(self.path), str(error))
+            finally:
+                with self._gate:
+                    self._active -= 1
+                    self._gate.notify_all()
+            assert damage is not None
+            self._repair(*damage)
+            repaired = True
 
     # --- sources -----------------------------------------------------------------------
 
@@ -798,6 +889,8 @@ class Store:
         """
         from newsreader.content.sanitize import index_text
 
+        if self.read_only:
+            return 0  # nothing can be written; search reads the index as it is
         done = 0
         while limit is None or done < limit:
             size = batch if limit is None else min(batch, limit - done)
@@ -885,7 +978,7 @@ class Store:
         match = fts_query(query)
         if match is None:
             return []
-        if self._run(
+        if not self.read_only and self._run(
             lambda conn: conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone()
         ):
             self.index_pending()  # a sync left words unindexed: search sees everything
@@ -1065,7 +1158,11 @@ class Store:
 
     def check(self) -> list[str]:
         """Problems found by a full check (SQLite's integrity check, the search index,
-        the kept counts); an empty list means healthy. Reads the whole file."""
+        the kept counts); an empty list means healthy. Reads the whole file.
+
+        Bodies still waiting for the search index are indexed first: deferred work is
+        not damage, and FTS5's check compares the index with every stored body."""
+        self.index_pending()
 
         def work(conn: sqlite3.Connection) -> list[str]:
             problems = [row[0] for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
