@@ -21,6 +21,53 @@ SAMPLES = ROOT / "tests" / "fixtures" / "samples"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
+_USER_DIRS = ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+def _real_newsreader_dirs() -> dict[str, bool]:
+    """Whether the user's real newsreader folders exist (as the environment had them
+    before the suite moved it). Only existence: the user may be reading the news
+    while the suite runs."""
+    import platformdirs
+
+    return {
+        folder: os.path.exists(folder)
+        for folder in (
+            platformdirs.user_data_dir("newsreader", appauthor=False),
+            platformdirs.user_config_dir("newsreader", appauthor=False),
+        )
+    }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole session runs with its home, XDG dirs and NEWSREADER_HOME inside its
+    temp dir, before any fixture of any scope (module-scoped ones included) or any
+    subprocess can resolve a path; resolving one outside the temp dir fails the test,
+    and the suite fails if it created the user's real newsreader folders."""
+    from newsreader import paths
+
+    real = _real_newsreader_dirs()
+    root = tmp_path_factory.mktemp("session")
+    allowed = tmp_path_factory.getbasetemp().resolve()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in _USER_DIRS:
+            patch.setenv(name, str(root / name.lower()))
+        patch.setenv(paths.HOME_ENV, str(root / "newsreader-home"))
+        plain_resolve = paths.resolve
+
+        def guarded(*args: Any, **kwargs: Any) -> paths.Paths:
+            resolved = plain_resolve(*args, **kwargs)
+            for folder in resolved:
+                if not folder.resolve().is_relative_to(allowed):
+                    raise AssertionError(f"a test resolved a folder outside its temp dir: {folder}")
+            return resolved
+
+        patch.setattr(paths, "resolve", guarded)
+        yield root
+    assert _real_newsreader_dirs() == real, "the suite created the real newsreader folders"
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

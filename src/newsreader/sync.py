@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from newsreader.config import Config, SourceConfig
-from newsreader.errors import NewsreaderError, ParseError, UsageError
+from newsreader.errors import NewsreaderError, ParseError, StoreError, UsageError
 from newsreader.models import Article, Feed, RawDocument
 from newsreader.rows import SourceState
 
@@ -236,26 +236,6 @@ def _articles_of(document: Article | Feed, raw: RawDocument) -> list[Article]:
     return [article for article in articles if article is not None]
 
 
-def _parser_pool(workers: int) -> ProcessPoolExecutor | None:
-    """Worker processes for :func:`_parse_feed_answer`, started now, while this process
-    has a single thread (forking later, next to the writer thread, would be unsafe)."""
-    if workers <= 0:
-        return None
-    import multiprocessing
-    import os
-    import sys
-
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-    try:
-        for future in [pool.submit(os.getpid) for _ in range(workers)]:
-            future.result(timeout=30)
-    except Exception:  # noqa: BLE001 - no worker processes here: parse in the loop instead
-        pool.shutdown(wait=False, cancel_futures=True)
-        return None
-    return pool
-
-
 class _BatchingWriter:
     """Hands store writes to one thread, merging what queues up meanwhile.
 
@@ -296,10 +276,12 @@ class _BatchingWriter:
                     )
                 except BaseException as error:  # noqa: BLE001 - handed to every waiter
                     for _, future in batch:
-                        future.set_exception(error)
+                        if not future.done():  # a waiter cancelled (the sync is ending)
+                            future.set_exception(error)
                     continue
                 for (_, future), result in zip(batch, results, strict=True):
-                    future.set_result(result)
+                    if not future.done():
+                        future.set_result(result)
         finally:
             self.flushing = False
 
@@ -393,6 +375,8 @@ class _Sync:
                     result = await self.feed(source, state)
                 else:
                     result = await self.folder(source)
+        except StoreError:
+            raise  # the cache cannot be written (full disk...): the whole sync stops
         except NewsreaderError as error:
             result = await self.fail(source, error)
         return self.finish(result)
@@ -552,15 +536,22 @@ class _Sync:
                 self.store.register_sources,
                 [(s.name, _kind(s), s.url or s.path, s.section, s.flash) for s in sources],
             )
-            await asyncio.gather(
-                *(self.source(source, state) for source, state in zip(sources, states, strict=True))
+            await _all_or_none(
+                [
+                    asyncio.create_task(self.source(source, state))
+                    for source, state in zip(sources, states, strict=True)
+                ]
             )
             while self.page_tasks:
                 tasks, self.page_tasks = self.page_tasks, []
-                await asyncio.gather(*tasks)
+                await _all_or_none(tasks)
             grown = {r.name for r in self.tally.results if r.new}
             await self.write(self.prune, [s for s in sources if s.name in grown])
         finally:
+            leftover, self.page_tasks = self.page_tasks, []
+            for task in leftover:  # only when the sync stopped early
+                task.cancel()
+            await asyncio.gather(*leftover, return_exceptions=True)
             self.writer.shutdown(wait=True)
         order = {source.name: index for index, source in enumerate(sources)}
         results = sorted(self.tally.results, key=lambda r: order[r.name])
@@ -571,6 +562,18 @@ class _Sync:
             pages_fetched=fetched,
             pages_failed=self.tally.pages_failed,
         )
+
+
+async def _all_or_none(tasks: list[asyncio.Task[Any]]) -> None:
+    """Wait for every task; when one fails, cancel the others, wait for them to end,
+    and raise its error (no task is left behind to fail unseen)."""
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _select(config: Config, names: Iterable[str] | None) -> tuple[SourceConfig, ...]:
@@ -604,15 +607,16 @@ async def sync(
     ``full_text`` overrides the sources' setting (True: fetch pages of teaser entries
     even where the source says never; False: fetch none). ``progress`` is called on
     the loop's thread after each source and each full-text page. ``parse_workers``
-    processes parse feeds while this one fetches and writes (the command line uses
-    them on machines with a spare core; an app with threads of its own should not
-    fork, and keeps the default 0).
+    processes parse feeds while this one fetches and writes (spawned, see
+    :mod:`newsreader.processes`; the command line uses them on machines with a spare
+    core).
     """
     from newsreader.sources.http import make_client
 
+    from newsreader.processes import worker_pool
+
     sources = _select(config, names)
-    # Before any thread exists (to_thread below, the writer later): forking is safe now.
-    parsers = _parser_pool(parse_workers) if any(s.url for s in sources) else None
+    parsers = worker_pool(parse_workers) if any(s.url for s in sources) else None
     own_client = client is None
     http = client or make_client(
         timeout=config.timeout,
@@ -635,7 +639,7 @@ async def sync(
         return await run.run(sources, parsers)
     finally:
         if parsers is not None:
-            parsers.shutdown(wait=True)  # again if run() did: harmless
+            parsers.shutdown(wait=True, cancel_futures=True)
         if own_client:
             await http.aclose()
 

@@ -352,10 +352,14 @@ def inspect_file(path: Path) -> str | None:
 
     Only the 100-byte header is read, through :func:`raw_file`: opening must not scan
     a big cache, and must not hand SQLite a file that is not a database (rule 2).
-    Damage deeper in the file is SQLite's to find.
+    Damage deeper in the file is SQLite's to find, and so is everything once this
+    process holds a connection (each new thread's first connection would otherwise
+    leave one more descriptor waiting for the last connection to close).
     """
     try:
         size = path.stat().st_size
+        if connections_open(path):
+            return None if size else "the file is empty"
         with raw_file(path) as fd:
             header = os.read(fd, 100)
     except FileNotFoundError:

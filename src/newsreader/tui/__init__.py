@@ -38,7 +38,7 @@ def run(data_dir: str | os.PathLike[str] | None = None, offline: bool = False) -
         from newsreader.tui.app import NewsReaderApp
 
         app = NewsReaderApp(config=config, store=store, offline=offline, notices=notices)
-        forward.append(lambda message: app.notify(message, severity="warning", markup=False))
+        forward.append(app.cache_repaired)
         app.run()
     finally:
         store.close()

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -21,6 +21,7 @@ from newsreader.config import Config
 from newsreader.errors import NewsreaderError
 from newsreader.store import Store
 from newsreader.tui.clock import AppClock
+from newsreader.tui.messages import CacheRepaired
 from newsreader.tui.screens.help import HelpScreen, KeyHelp
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.widgets.article_view import ArticleView
@@ -123,6 +124,14 @@ class NewsReaderApp(App[int]):
             )
         for message in self.notices:
             self.notify(message, severity="warning", markup=False, timeout=15)
+        if self.store.read_only:
+            self.notify(
+                "The cache is read-only: reading works; read marks, stars and syncs "
+                "are not saved.",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
         if self._unknown_theme:
             self.notify(
                 f"Unknown theme {self._unknown_theme!r}; choose one with ctrl+p → Theme.",
@@ -130,6 +139,16 @@ class NewsReaderApp(App[int]):
                 markup=False,
             )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def cache_repaired(self, message: str) -> None:
+        """Tell the user, once, that the cache was mended; any thread may call it."""
+        self.post_message(CacheRepaired(message))
+
+    @on(CacheRepaired)
+    def _cache_repaired(self, event: CacheRepaired) -> None:
+        self.notify(event.message, severity="warning", markup=False, timeout=15)
+        if isinstance(self.screen_stack[0], MainScreen):
+            self.main.reload()
 
     def _theme_changed(self, theme: Theme) -> None:
         self.ui_state["theme"] = theme.name

@@ -10,7 +10,7 @@ from textual.message import Message
 
 from newsreader.sync import SyncProgress, SyncReport
 
-__all__ = ["SyncFinished", "SyncProgressed"]
+__all__ = ["CacheRepaired", "SyncFinished", "SyncProgressed"]
 
 
 class SyncProgressed(Message):
@@ -32,3 +32,12 @@ class SyncFinished(Message):
         super().__init__()
         self.report = report
         self.names = names
+
+
+class CacheRepaired(Message):
+    """The cache was found damaged and mended (posted from whichever thread met the
+    damage); ``message`` is the one line for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message

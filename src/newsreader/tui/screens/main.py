@@ -54,6 +54,8 @@ HEADLINES = 30
 NARROW_BELOW = 100
 """Below this many columns the panes stack."""
 SYNC_REFRESH_SECONDS = 0.5
+FAILURE_REPEAT_SECONDS = 30.0
+"""A failure notified once is not notified again for this long (the status line keeps it)."""
 """During a sync, the lists are re-read at most this often."""
 
 
@@ -228,6 +230,8 @@ class MainScreen(Screen[None]):
         self._manual_sync = False
         self._refresh_pending = False
         self._last_new = 0
+        self._last_failure = ""
+        self._last_failure_at = 0.0
 
     @property
     def reader(self) -> NewsReaderApp:
@@ -305,12 +309,13 @@ class MainScreen(Screen[None]):
         else:
             message = f"{type(error).__name__}: {error}"
         what = event.worker.description or event.worker.name
-        self.notify(
-            one_line(f"{what} failed: {message}"),
-            severity="error",
-            timeout=10,
-            markup=False,
-        )
+        line = one_line(f"{what} failed: {message}")
+        now = self.reader.clock.monotonic()
+        if self._last_failure != line or now - self._last_failure_at > FAILURE_REPEAT_SECONDS:
+            # The same failure again and again (a cache that cannot be written, say)
+            # is said once, not once per keypress.
+            self.notify(line, severity="error", timeout=10, markup=False)
+            self._last_failure, self._last_failure_at = line, now
         if event.worker.group == "sync":
             self.syncing = False
             self.status.progress = ""
@@ -553,6 +558,8 @@ class MainScreen(Screen[None]):
             self._deliver(self._article_missing, article_id)
             return
         self._deliver(self._article_loaded, stored, scroll)
+        if store.read_only:
+            return  # a read-only cache keeps neither read marks nor where the reader was
         if self.reader.config.mark_read_on_open and (not stored.read or stored.updated_since_read):
             store.mark_read(article_id)
             self._deliver(self._marked, article_id, True)
@@ -760,6 +767,10 @@ class MainScreen(Screen[None]):
             if manual:
                 self.notify("A sync is already running.", timeout=3)
             return
+        if self.store.read_only:
+            if manual:
+                self.notify("The cache is read-only: nothing can be synced.", severity="warning")
+            return
         if reader.offline:
             local = [s.name for s in active_sources(reader.config) if not s.url]
             chosen = [n for n in (names or local) if n in local]
@@ -810,6 +821,11 @@ class MainScreen(Screen[None]):
 
     def _refresh_after_sync(self) -> None:
         self._refresh_pending = False
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the list, the counts and the ticker again (after a sync, or after the
+        cache was mended and its content may have changed)."""
         self.refresh_list()
         self._load_counts()
         self._load_headlines()
