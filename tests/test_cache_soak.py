@@ -133,7 +133,9 @@ def test_sync_helpers_hold_nothing_of_the_cache(tmp_path: Path, server: Loopback
         while not stop.is_set() and sync.poll() is None:
             for pid in children(sync.pid):
                 try:
-                    links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+                    links = [
+                        os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
+                    ]
                 except OSError:
                     continue
                 seen[pid] = seen.get(pid, []) + [link for link in links if "newsreader.db" in link]

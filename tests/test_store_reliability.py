@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from newsreader.errors import StoreCorruptError
 from newsreader.ids import article_id
 from newsreader.models import Article
 from newsreader.store import Store
@@ -231,7 +230,9 @@ def test_two_damaged_files_in_the_same_second_both_survive(tmp_path: Path) -> No
 def _overwrite_page(path: Path, table: str) -> None:
     """Fill the root page of ``table`` (or index) with garbage; the header stays valid."""
     with sqlite3.connect(path) as conn:
-        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()
         (page_size,) = conn.execute("PRAGMA page_size").fetchone()
     conn.close()
     with path.open("r+b") as handle:

@@ -756,3 +756,54 @@ async def test_open_location_uses_the_open_pipeline_and_caches(
         await settle(app, pilot)
         assert app.is_running
         assert any(n.severity == "error" for n in app._notifications)
+
+
+DAMAGE_PAGE = """
+import sqlite3, sys
+path, name = sys.argv[1], sys.argv[2]
+conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+(root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+(size,) = conn.execute("PRAGMA page_size").fetchone()
+conn.close()
+with open(path, "r+b") as handle:
+    handle.seek((root - 1) * size)
+    handle.write(b"\\xff" * size)
+"""
+
+
+async def test_damage_met_while_reading_is_mended_with_one_notification(tmp_path: Path) -> None:
+    """Another program damages the cache under the running reader (the search index,
+    which the reader has not read yet): the searches that meet the damage mend the cache
+    once (one notification, not a flood), and the reader goes on with every article."""
+    import subprocess
+    import sys
+
+    forward: list[Any] = []
+    path = tmp_path / "newsreader.db"
+    store = Store.open(path, clock=lambda: NOW, notice=lambda m: forward[0](m))
+    fill(store)
+    store.close()  # the pages to damage are on disk, not only in the WAL
+    store = Store.open(path, clock=lambda: NOW, notice=lambda m: forward[0](m))
+    app = make_app(store)
+    forward.append(app.cache_repaired)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            subprocess.run(
+                [sys.executable, "-c", DAMAGE_PAGE, str(path), "search_data"], check=True
+            )
+            for query in ("croissance", "festival", "croissance"):
+                await type_in_prompt(pilot, "slash", query)
+                await settle(app, pilot)
+            titles = [row.title for row in app.main.articles.rows]
+            assert titles == ["La croissance économique ralentit"]
+            mended = [n for n in app._notifications if "damaged" in n.message]
+            assert len(mended) == 1 and "a copy is in" in mended[0].message
+            assert not [n for n in app._notifications if n.severity == "error"]
+            assert store.recovered is not None and store.recovered.exists()
+            app.main.show_section(SectionKey("all"))
+            await settle(app, pilot)
+            assert len(app.main.articles.rows) == len(ARTICLES)
+            assert store.check() == []
+    finally:
+        store.close()

@@ -611,9 +611,8 @@ async def sync(
     :mod:`newsreader.processes`; the command line uses them on machines with a spare
     core).
     """
-    from newsreader.sources.http import make_client
-
     from newsreader.processes import worker_pool
+    from newsreader.sources.http import make_client
 
     sources = _select(config, names)
     parsers = worker_pool(parse_workers) if any(s.url for s in sources) else None

@@ -8,6 +8,13 @@
         rows = store.articles(section="Monde", unread=True, limit=50)
 
 Importing this package opens nothing; :meth:`Store.open` does.
+
+Several processes share the file (the reader, the CLI, two syncs). The invariants that
+keep it whole are written down in :mod:`newsreader.store.db`: which file descriptors
+may exist beside SQLite's and when they may close, what runs before the first
+connection, what a fork may inherit, and why a file in use is never renamed. Damage
+found at any time goes through :mod:`newsreader.store.repair`: copied aside, salvaged,
+mended in place.
 """
 
 from __future__ import annotations

@@ -280,7 +280,7 @@ def _configure(conn: Connection, busy_timeout: float, *, read_only: bool) -> Non
     conn.execute("PRAGMA cache_size = -16384")
     if read_only:
         # Reading the schema here makes a file SQLite cannot open fail now, not later.
-        conn.execute("PRAGMA query_only = ON")
+        # (mode=ro already refuses writes; temporary tables stay possible for search.)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return
     conn.execute("PRAGMA foreign_keys = ON")

@@ -197,7 +197,9 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
 
 
-def _rows(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+def _rows(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
     """Every row of a rowid table that still reads, by rowid ranges; a range that
     fails is read row by row, and the rows that fail alone are skipped."""
     if not columns:
@@ -228,7 +230,9 @@ def _rows(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> Itera
         start = end
 
 
-def _all_rows(conn: sqlite3.Connection, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+def _all_rows(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
     if not columns:
         return []
     with contextlib.suppress(sqlite3.DatabaseError):
@@ -290,11 +294,20 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> Salvaged:
                     values[section_at] = None
                 batch.append(values)
                 if len(batch) >= _CHUNK:
-                    articles += _articles(source, target, batch, article_columns, body_columns,
-                                          state_columns, rid_at, hash_at)
+                    articles += _articles(
+                        source,
+                        target,
+                        batch,
+                        article_columns,
+                        body_columns,
+                        state_columns,
+                        rid_at,
+                        hash_at,
+                    )
                     batch = []
-            articles += _articles(source, target, batch, article_columns, body_columns,
-                                  state_columns, rid_at, hash_at)
+            articles += _articles(
+                source, target, batch, article_columns, body_columns, state_columns, rid_at, hash_at
+            )
             with contextlib.suppress(sqlite3.DatabaseError):
                 (total,) = source.execute("SELECT articles FROM totals").fetchone()
                 lost = max(0, int(total) - articles)
@@ -313,9 +326,7 @@ def _by_rid(
     select = f"SELECT rid, {', '.join(columns)} FROM {table} NOT INDEXED"  # noqa: S608
     found: dict[int, tuple[Any, ...]] = {}
     try:
-        for row in source.execute(
-            f"{select} WHERE rid >= ? AND rid <= ?", (min(rids), max(rids))
-        ):
+        for row in source.execute(f"{select} WHERE rid >= ? AND rid <= ?", (min(rids), max(rids))):
             found[row[0]] = row[1:]
         return found
     except sqlite3.DatabaseError:
@@ -493,7 +504,9 @@ def recover_locked(
         finally:
             db.remove_scratch(fresh)
     except sqlite3.Error as error:
-        raise StoreError(f"the cache {path} is damaged and could not be repaired: {error}") from None
+        raise StoreError(
+            f"the cache {path} is damaged and could not be repaired: {error}"
+        ) from None
     except OSError as error:
         raise StoreError(
             f"the cache {path} is damaged and could not be repaired: {error.strerror or error}"

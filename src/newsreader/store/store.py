@@ -130,6 +130,46 @@ LEFT JOIN sections AS sec ON sec.id = a.section_id
 WHERE search MATCH :match AND search.rowid >= :floor {0}
 ORDER BY search.rank LIMIT :limit OFFSET :offset
 """
+_UNINDEXED = """
+SELECT a.id, a.title, coalesce(src.name, a.publisher), sec.name, a.published, a.sort_key,
+    snippet(unindexed, -1, :start, :end, '…', 16), bm25(unindexed, 10.0, 4.0, 1.0)
+FROM temp.unindexed
+CROSS JOIN articles AS a ON a.rid = unindexed.rowid
+LEFT JOIN sources AS src ON src.id = a.source_id
+LEFT JOIN sections AS sec ON sec.id = a.section_id
+WHERE unindexed MATCH :match {0}
+ORDER BY 8 LIMIT :limit + :offset
+"""
+
+
+def _search_unindexed(
+    conn: sqlite3.Connection, where: str, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Matches among the bodies a sync left out of the search index, for a cache that
+    cannot be written (so cannot index them): they go into an index in this
+    connection's memory, built on the first search and kept with the connection."""
+    from newsreader.content.sanitize import index_text
+
+    if not conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone():
+        return []
+    built = conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'unindexed'").fetchone()
+    if not built:
+        conn.execute(
+            "CREATE VIRTUAL TABLE temp.unindexed USING fts5("
+            "title, lede, text, tokenize = 'unicode61 remove_diacritics 2')"
+        )
+        conn.executemany(
+            "INSERT INTO temp.unindexed (rowid, title, lede, text) VALUES (?, ?, ?, ?)",
+            (
+                (rid, title, lede, text or index_text(html))
+                for rid, title, lede, text, html in conn.execute(
+                    "SELECT rid, title, lede, text, html FROM bodies WHERE indexed = 0"
+                ).fetchall()
+            ),
+        )
+    return conn.execute(_UNINDEXED.format(where), params).fetchall()
+
+
 _SOURCES = """
 SELECT name, kind, location, section, flash, etag, last_modified, next_fetch_at,
     last_fetch_at, last_success_at, last_error, last_error_at, error_count, fetch_count,
@@ -322,8 +362,13 @@ class Store:
         self._local = threading.local()
 
     def close(self) -> None:
-        """Close every connection; the last one to close checkpoints the WAL."""
-        self._closed = True
+        """Close every connection once the calls in flight in other threads are done
+        (closing a connection under a running statement would crash); the last one to
+        close checkpoints the WAL. Later calls raise StoreError."""
+        with self._gate:
+            self._closed = True
+            while self._active or self._repairing:
+                self._gate.wait()
         self._close_connections()
 
     def __enter__(self) -> Store:
@@ -431,6 +476,8 @@ class Store:
             with self._gate:
                 while self._repairing:
                     self._gate.wait()
+                if self._closed:
+                    raise StoreError("the cache is closed")
                 self._active += 1
                 generation = self._generation
             try:
@@ -978,10 +1025,7 @@ class Store:
         match = fts_query(query)
         if match is None:
             return []
-        if not self.read_only and self._run(
-            lambda conn: conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone()
-        ):
-            self.index_pending()  # a sync left words unindexed: search sees everything
+        self._index_before_search()
         marks = (HIGHLIGHT_START, HIGHLIGHT_END)
         in_section = "AND a.section_id = (SELECT id FROM sections WHERE name = :section)"
 
@@ -996,15 +1040,26 @@ class Store:
                 "offset": offset,
             }
             where = in_section if section is not None else ""
+            extra = _search_unindexed(conn, where, params) if self.read_only else []
+            if extra:  # merged below: both lists from their start
+                params = {**params, "limit": limit + offset, "offset": 0}
             (floor,) = conn.execute(_SEARCH_FLOOR.format(where), params).fetchone()
-            if floor is None:
-                return []
-            return conn.execute(_SEARCH.format(where), {**params, "floor": floor}).fetchall()
+            rows = []
+            if floor is not None:
+                rows = conn.execute(_SEARCH.format(where), {**params, "floor": floor}).fetchall()
+            if extra:
+                rows = sorted(rows + extra, key=lambda row: row[7])[offset : offset + limit]
+            return rows
 
         from newsreader.rows import SearchHit
 
+        generation = self._generation
+        rows = self._run(work)
+        if self._generation != generation:  # mended meanwhile: its words wait for the index
+            self._index_before_search()
+            rows = self._run(work)
         hits = []
-        for row in self._run(work):
+        for row in rows:
             snippet, spans = split_highlights(row[6] or "")
             hits.append(
                 SearchHit(
@@ -1020,6 +1075,13 @@ class Store:
                 )
             )
         return hits
+
+    def _index_before_search(self) -> None:
+        """A sync leaves words unindexed: index them, so that search sees everything."""
+        if not self.read_only and self._run(
+            lambda conn: conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone()
+        ):
+            self.index_pending()
 
     # --- reader state ------------------------------------------------------------------
 

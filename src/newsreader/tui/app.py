@@ -126,8 +126,7 @@ class NewsReaderApp(App[int]):
             self.notify(message, severity="warning", markup=False, timeout=15)
         if self.store.read_only:
             self.notify(
-                "The cache is read-only: reading works; read marks, stars and syncs "
-                "are not saved.",
+                "The cache is read-only: reading works; read marks, stars and syncs are not saved.",
                 severity="warning",
                 markup=False,
                 timeout=10,
