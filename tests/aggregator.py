@@ -697,6 +697,25 @@ class _PortTakenError(Exception):
     """Another process took the port between choosing it and Miniflux binding it."""
 
 
+_PREFIX = "newsreader-mf-"
+
+
+def _remove_orphans() -> None:
+    """Temp dirs of harnesses whose test process died without stopping them (its
+    servers died with it): the owner's pid is written in each."""
+    for old in Path(tempfile.gettempdir()).glob(_PREFIX + "*"):
+        try:
+            pid = int((old / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
 def start() -> Miniflux:
     """Build (if needed) and start PostgreSQL and Miniflux; the caller must ``stop()``.
 
@@ -708,7 +727,9 @@ def start() -> Miniflux:
     binary, timings.build = build_miniflux()
     # Under the system temp dir, not pytest's: its tree is private to us, and the
     # database user must be able to reach its data directory.
-    root = Path(tempfile.mkdtemp(prefix="newsreader-mf-"))
+    _remove_orphans()
+    root = Path(tempfile.mkdtemp(prefix=_PREFIX))
+    (root / "owner.pid").write_text(str(os.getpid()))
     miniflux = Miniflux(binary, root, timings)
     try:
         miniflux._start()
