@@ -19,6 +19,7 @@ from newsreader.errors import (
     TokenExpiredError,
     TooLargeError,
     UnsupportedError,
+    UsageError,
 )
 from newsreader.sources.greader import (
     READ,
@@ -487,6 +488,14 @@ async def test_a_batch_too_large_is_split(server: LoopbackServer, http: object) 
     batches = [b async for b in client.iter_item_contents(range(1, 9), batch=8)]
     assert sorted(item.number for b in batches for item in b) == list(range(1, 9))
     assert all(len(b) <= 2 for b in batches)
+
+
+def test_an_address_holding_credentials_is_refused_without_echoing_them() -> None:
+    with pytest.raises(UsageError) as caught:
+        GReaderClient(None, "https://me:hunter22@rss.example/")  # type: ignore[arg-type]
+    assert_secret_free(caught.value, "hunter22", "me:")
+    with pytest.raises(UsageError):
+        GReaderClient(None, "ftp://rss.example/")  # type: ignore[arg-type]
 
 
 def test_item_ids_in_every_form() -> None:

@@ -82,6 +82,7 @@ from newsreader.errors import (
     TokenExpiredError,
     TooLargeError,
     UnsupportedError,
+    UsageError,
 )
 from newsreader.sources.http import Reply, request
 from newsreader.sources.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
@@ -314,12 +315,19 @@ class GReaderClient:
         timeout: float = DEFAULT_TIMEOUT,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"not an http(s) address for an account: {base_url[:80]!r}")
+        try:
+            parts = urlsplit(base_url)
+            hostname = parts.hostname
+        except ValueError:
+            hostname = None
+        if hostname is None or parts.scheme not in ("http", "https"):
+            raise UsageError("an account's address must be an http(s) URL with a host")
+        if parts.username is not None or parts.password is not None:
+            # Never echoed: the part before the @ is a password more often than not.
+            raise UsageError("an account's address must not hold a user name or password")
         self._http = http
         self._base = base_url if base_url.endswith("/") else base_url + "/"
-        self.host = parts.hostname
+        self.host = hostname
         """The server's host name, for messages."""
         self._token = auth_token
         self._edit_token: str | None = None
@@ -347,16 +355,13 @@ class GReaderClient:
         """
         self._token = None
         self._edit_token = None
-        try:
-            reply = await self._send(
-                "POST",
-                "accounts/ClientLogin",
-                form=[("Email", username), ("Passwd", password)],
-                accept="text/plain",
-                extra_secrets=(password,),
-            )
-        except FetchError as error:
-            raise self._clean(error, password) from None
+        reply = await self._send(
+            "POST",
+            "accounts/ClientLogin",
+            form=[("Email", username), ("Passwd", password)],
+            accept="text/plain",
+            extra_secrets=(password,),
+        )
         if reply.status in (401, 403):
             raise AuthError(
                 f"{self.host} refused the login: wrong user name or password (HTTP {reply.status})",
@@ -527,7 +532,7 @@ class GReaderClient:
             return ()
         what = "stream/items/contents"
         form = [("i", long_item_id(i)) for i in ids]
-        data = await self._json("POST", what, what, [("output", "json")], form=form)
+        data = await self._json("POST", what, what, form=form)
         if isinstance(data, list):
             raise UnsupportedError(f"{self.host} does not implement {what}")
         return self._stream_page(_object(data, self, what), what).items
@@ -676,9 +681,7 @@ class GReaderClient:
         *,
         form: list[tuple[str, str]] | None = None,
     ) -> Any:
-        params = (
-            [*params] if any(k == "output" for k, _ in params) else [*params, ("output", "json")]
-        )
+        params = [*params, ("output", "json")]
         reply = await self._api(method, path, what=what, params=params, form=form)
         try:
             return json.loads(reply.body)
@@ -776,7 +779,10 @@ class GReaderClient:
         )
 
     def _secrets(self) -> list[str]:
-        return [s for s in (self._token, self._edit_token, self._app_key) if s]
+        found = [s for s in (self._token, self._edit_token, self._app_key) if s]
+        # Tokens are often USER/DIGEST: the digest alone is the secret part.
+        found += [s.rpartition("/")[2] for s in found if len(s.rpartition("/")[2]) >= 16]
+        return found
 
     def _redact(self, text: str, *extra: str) -> str:
         for secret in [*self._secrets(), *extra]:
