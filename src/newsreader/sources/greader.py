@@ -63,8 +63,12 @@ What differs between servers, and how this client copes:
 - Item ids come as decimal numbers from ``stream/items/ids`` and as
   ``tag:google.com,2005:reader/item/<16 hex digits>`` in items; this client sends the
   long form, which every server accepts, and hands both as :attr:`Item.number`.
-- Miniflux's continuation is a numeric offset and ``ot`` filters on the *published*
-  date; FreshRSS and Inoreader filter ``ot`` on the time the server got the item.
+- Miniflux's continuation is a numeric offset into a list sorted by published date
+  alone (``ORDER BY published_at LIMIT n OFFSET c``, no tie-breaker), so across pages
+  ids can repeat or go missing when items share a date or arrive meanwhile: ask for
+  large pages (it allows 10,000) and treat ids as a set. Its ``ot`` filters on the
+  *published* date too; FreshRSS and Inoreader filter ``ot`` on the time the server got
+  the item.
 """
 
 from __future__ import annotations
