@@ -1,5 +1,5 @@
-"""Shared fixtures: an isolated data dir for every test, the CLI as a subprocess, and
-a loopback HTTP server."""
+"""Shared fixtures: an isolated data dir for every test, the CLI as a subprocess, a
+loopback HTTP server, and a real Miniflux on a real PostgreSQL for the account tests."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
+from tests import aggregator
 from tests.server import LoopbackServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,12 +49,14 @@ def isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     from newsreader import paths
 
     real = _real_newsreader_dirs()
+    built = aggregator.cache_dir()  # the built Miniflux stays where CI put it
     root = tmp_path_factory.mktemp("session")
     allowed = tmp_path_factory.getbasetemp().resolve()
     with pytest.MonkeyPatch.context() as patch:
         for name in _USER_DIRS:
             patch.setenv(name, str(root / name.lower()))
         patch.setenv(paths.HOME_ENV, str(root / "newsreader-home"))
+        patch.setenv("NEWSREADER_TEST_CACHE", str(built))
         plain_resolve = paths.resolve
 
         def guarded(*args: Any, **kwargs: Any) -> paths.Paths:
@@ -120,3 +123,31 @@ def server() -> Iterator[LoopbackServer]:
     httpd = LoopbackServer()
     yield httpd
     httpd.close()
+
+
+def _harness_missing(reason: str) -> NoReturn:
+    """Outside CI a machine without Go or PostgreSQL skips the account tests; in CI
+    (``CI=true``) they must run, so a missing piece is a failure."""
+    if aggregator.in_ci():
+        pytest.fail(f"the Miniflux harness cannot start in CI: {reason}", pytrace=False)
+    pytest.skip(f"Miniflux harness unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def miniflux() -> Iterator[aggregator.Miniflux]:
+    """One real Miniflux (and its PostgreSQL) for the whole session, on 127.0.0.1 only;
+    tests keep apart by each using their own user (:func:`miniflux_user`)."""
+    try:
+        harness = aggregator.start()
+    except aggregator.HarnessUnavailableError as error:
+        _harness_missing(str(error))
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+@pytest.fixture
+def miniflux_user(miniflux: aggregator.Miniflux) -> aggregator.MinifluxUser:
+    """A fresh Miniflux user with the Google Reader API enabled."""
+    return miniflux.create_user()

@@ -126,6 +126,8 @@ class LoopbackServer:
     routes: dict[str, Handler] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    posted: list[tuple[str, bytes]] = field(default_factory=list)
+    """Path and body of every POST, in order (an API client's form)."""
 
     def __post_init__(self) -> None:
         server = self
@@ -135,6 +137,17 @@ class LoopbackServer:
 
             def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers.items())))
+                route = server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    respond(self, b"<h1>Not found</h1>", status=404)
+                else:
+                    route(self)
+
+            def do_POST(self) -> None:
+                length = self.headers.get("Content-Length", "0")
+                body = self.rfile.read(int(length)) if length.isdigit() else b""
+                server.requests.append((self.path, dict(self.headers.items())))
+                server.posted.append((self.path, body))
                 route = server.routes.get(self.path.split("?")[0])
                 if route is None:
                     respond(self, b"<h1>Not found</h1>", status=404)

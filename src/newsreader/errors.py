@@ -9,8 +9,11 @@ exit code. Anything else escaping is a bug.
     │   └── AmbiguousIdError   an id prefix matches several cached articles
     ├── FetchError             the file or URL could not be read
     │   ├── TooLargeError      the body passed the size cap (after decompression)
-    │   └── FetchTimeoutError  connect/read timeout or the overall deadline
+    │   ├── FetchTimeoutError  connect/read timeout or the overall deadline
+    │   └── AuthError          an account's server refused the credentials (401/403)
+    │       └── TokenExpiredError  ... refused a token it had given: log in again, once
     ├── ParseError             the bytes are not a page, feed or document we can read
+    │   └── UnsupportedError   the server does not implement what was asked of it
     ├── StoreError             the SQLite cache failed (full disk, permissions...)
     │   ├── StoreCorruptError  damaged, and the repair could not be done
     │   └── StoreReadOnlyError read-only cache: reading works, saving does not
@@ -109,3 +112,26 @@ class StoreReadOnlyError(StoreError):
 
 class AmbiguousIdError(UsageError):
     """An id prefix matches more than one cached article: type more characters."""
+
+
+__all__ += ["AuthError", "TokenExpiredError", "UnsupportedError"]
+
+
+class AuthError(FetchError):
+    """An account's server refused the user name and password (HTTP 401 or 403).
+
+    The message names the server, never the password or a token.
+    """
+
+
+class TokenExpiredError(AuthError):
+    """A token from an earlier login stopped working (expired, revoked, password changed).
+
+    Distinct from :class:`AuthError` so that a caller can log in again once and retry;
+    only a refused login means the credentials themselves are wrong.
+    """
+
+
+class UnsupportedError(ParseError):
+    """The server answered, but does not implement the call (Miniflux answers ``[]`` to
+    endpoints it lacks, such as ``stream/contents``)."""

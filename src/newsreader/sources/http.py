@@ -11,6 +11,12 @@ Every request goes through :func:`fetch`, which guarantees what httpx alone does
 - conditional requests (``If-None-Match`` / ``If-Modified-Since``) and the response's
   validators and ``Cache-Control: max-age`` handed back for the next sync;
 - every failure turned into a one-line :class:`~newsreader.errors.FetchError`.
+
+:func:`request` is the same machinery for APIs (an aggregator account): any method, a
+form body, extra headers, the same deadline and size cap, and the answer handed back
+whatever its status, because an API caller must tell a 401 from a 500. It follows no
+redirect: an API that redirects is misconfigured, and following by hand would carry
+the credentials to wherever the Location points.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from newsreader import __version__
 from newsreader.errors import FetchError, FetchTimeoutError, TooLargeError, UsageError
@@ -38,10 +44,12 @@ __all__ = [
     "MAX_REDIRECTS",
     "USER_AGENT",
     "NotModified",
+    "Reply",
     "check_url",
     "fetch",
     "fetch_url",
     "make_client",
+    "request",
 ]
 
 USER_AGENT = (
@@ -337,3 +345,90 @@ def fetch_url(
         return result
 
     return asyncio.run(run())
+
+
+class Reply(NamedTuple):
+    """A whole answer to :func:`request`, whatever its status (a named tuple: this
+    module is imported by ``newsreader open`` on every URL, and a dataclass costs its
+    generated methods at import)."""
+
+    status: int
+    reason: str
+    body: bytes
+    """The body, decompressed, never over the size cap."""
+    content_type: str | None
+    """The media type alone, lowercased (``application/json``)."""
+    location: str | None
+    """The ``Location`` header of a redirect, as sent."""
+    retry_after: float | None
+    """Seconds the server asked us to wait (429, 503)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Every response header, names lowercased, for the few a caller needs."""
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case), or None."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key == wanted), None)
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    params: Sequence[tuple[str, str]] = (),
+    form: Sequence[tuple[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Reply:
+    """Send one API request within ``timeout`` seconds overall and ``max_bytes`` of body.
+
+    ``params`` and ``form`` are ordered pairs so that a key may repeat (``i=1&i=2``);
+    ``form`` is sent url-encoded. The reply comes back for every status; transport
+    failures, the deadline and the size cap raise :class:`FetchError` like
+    :func:`fetch`, with messages that name the host only (a URL's query may hold
+    secrets).
+    """
+    check_url(url)
+    import httpx
+
+    content: bytes | None = None
+    sent = dict(headers or {})
+    if form is not None:
+        content = urlencode(list(form)).encode("ascii")
+        sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        async with asyncio.timeout(timeout):
+            try:
+                built = client.build_request(
+                    method, url, params=list(params), content=content, headers=sent
+                )
+                response = await client.send(built, stream=True)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+                raise FetchError(f"invalid URL for {_host(url)}") from None
+            except httpx.HTTPError as error:
+                raise _describe(error, url) from None
+            try:
+                try:
+                    body = await _body(response, max_bytes)
+                except (httpx.HTTPError, httpx.StreamError) as error:
+                    raise _describe(error, url) from None
+                mime = response.headers.get("content-type", "").partition(";")[0]
+                return Reply(
+                    status=response.status_code,
+                    reason=response.reason_phrase or "",
+                    body=body,
+                    content_type=mime.strip().lower() or None,
+                    location=response.headers.get("location"),
+                    retry_after=_retry_after(response.headers.get("retry-after")),
+                    headers=tuple(
+                        (key.lower(), value) for key, value in response.headers.multi_items()
+                    ),
+                )
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        raise FetchTimeoutError(
+            f"{_host(url)} did not answer in full within {timeout:g} s"
+        ) from None
