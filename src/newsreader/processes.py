@@ -1,56 +1,141 @@
-"""Helper processes that share no file with the cache and never outlive their parent.
+"""Helper processes that share nothing with the cache and never outlive their parent.
 
 A sync parses feeds in worker processes while its own process fetches and writes.
-Two rules keep them harmless to the cache (see :mod:`newsreader.store.db`):
+Each worker is ``python -m newsreader.worker``, fed over its own pipes, and three
+things keep it harmless (see also the cache's rules in :mod:`newsreader.store.db`):
 
-- **Spawned, never forked.** A worker is a fresh interpreter: it inherits no SQLite
-  connection and no descriptor of the cache (SQLite opens its files close-on-exec, and
-  ``spawn`` passes only the pipes the pool needs), whatever threads the parent runs.
-- **It dies with its parent, however the parent dies.** A thread in each worker
-  watches its parent's pid; when the parent is gone (SIGKILL included: the worker is
-  then re-parented) the worker exits at once. Ctrl-C reaches the whole process group,
-  so workers ignore SIGINT and leave the interrupted sync to shut them down.
+- **A fresh interpreter, not a fork.** It inherits no SQLite connection and no
+  descriptor of the cache (SQLite opens its files close-on-exec and the pipes are the
+  only descriptors passed), whatever threads the parent runs.
+- **It dies with its parent, however the parent dies.** Only the parent holds the
+  write end of the worker's stdin: when the parent is gone (SIGKILL included) the
+  worker reads end-of-file and exits; a worker busy parsing also watches its parent's
+  pid. Ctrl-C reaches the whole process group, so workers ignore SIGINT and leave the
+  interrupted sync to stop them.
+- **Nothing of multiprocessing.** No semaphores and no resource-tracker process that
+  would complain on the user's terminal after a killed sync: a request is one
+  length-prefixed pickle on a pipe, the answer another.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-from concurrent.futures import ProcessPoolExecutor
+import asyncio
+import contextlib
+import pickle
+import struct
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-__all__ = ["PARENT_POLL_SECONDS", "worker_pool"]
+__all__ = ["FRAME", "WorkerCrashedError", "WorkerPool"]
 
-PARENT_POLL_SECONDS = 0.1
-"""How often a worker checks that its parent is alive: the longest an orphan lives."""
-
-
-def _watch_parent(parent: int) -> None:
-    while True:
-        if os.getppid() != parent:
-            os._exit(1)  # the parent is gone: nobody will ever read our answers
-        threading.Event().wait(PARENT_POLL_SECONDS)
+T = TypeVar("T")
+FRAME = struct.Struct(">Q")
+"""Every message on a worker's pipes: its length, then its pickle."""
+_STOP_SECONDS = 5.0
 
 
-def _start_worker(parent: int) -> None:
-    """Initializer of every worker process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+class WorkerCrashedError(Exception):
+    """A worker process died or could not start (the caller then works in-process)."""
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor | None:
-    """A pool of ``workers`` spawned processes (None for 0, or where processes cannot
-    be started: the caller then works in-process)."""
-    if workers <= 0:
-        return None
-    import multiprocessing
+class _Worker:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
 
-    try:
-        return ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        )
-    except (OSError, ImportError, NotImplementedError):
-        return None
+    async def call(self, payload: bytes) -> Any:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(FRAME.pack(len(payload)) + payload)
+            await stdin.drain()
+            (size,) = FRAME.unpack(await stdout.readexactly(FRAME.size))
+            ok, value = pickle.loads(await stdout.readexactly(size))  # noqa: S301 - our own worker
+        except (OSError, EOFError, asyncio.IncompleteReadError, pickle.UnpicklingError) as error:
+            raise WorkerCrashedError(f"a parser process stopped: {error}") from None
+        if not ok:
+            raise value
+        return value
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+
+class WorkerPool:
+    """``size`` worker processes for CPU-bound calls from one asyncio loop.
+
+    :meth:`run` sends a module-level function and its arguments (both picklable) to an
+    idle worker and returns its result, or raises what it raised. Workers start on the
+    first call. A call cancelled half-way retires its worker (its late answer must not
+    reach the next call).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: list[_Worker] = []
+        self._starting: asyncio.Task[None] | None = None
+
+    async def _start(self) -> None:
+        idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        for _ in range(self.size):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "newsreader.worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            worker = _Worker(process)
+            self._all.append(worker)
+            idle.put_nowait(worker)
+        self._idle = idle
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        if self._idle is None:
+            if self._starting is None:
+                self._starting = asyncio.ensure_future(self._start())
+            try:
+                await asyncio.shield(self._starting)
+            except OSError as error:
+                raise WorkerCrashedError(f"no parser process: {error}") from None
+        assert self._idle is not None
+        payload = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        worker = await self._idle.get()
+        done = False
+        try:
+            result = await worker.call(payload)
+            done = True
+            return result  # type: ignore[no-any-return]
+        except WorkerCrashedError:
+            raise
+        except BaseException:
+            done = not isinstance(sys.exc_info()[1], asyncio.CancelledError)
+            raise
+        finally:
+            if done:
+                self._idle.put_nowait(worker)
+            else:
+                worker.kill()  # crashed, or cancelled mid-call: never reused
+
+    async def close(self) -> None:
+        """Stop every worker: end of input, then a kill for any that lingers."""
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+            with contextlib.suppress(BaseException):
+                await self._starting
+        for worker in self._all:
+            stdin = worker.process.stdin
+            if stdin is not None:
+                with contextlib.suppress(OSError):
+                    stdin.close()
+        for worker in self._all:
+            try:
+                await asyncio.wait_for(worker.process.wait(), _STOP_SECONDS)
+            except (TimeoutError, asyncio.CancelledError):
+                worker.kill()
+                with contextlib.suppress(BaseException):
+                    await worker.process.wait()
+        self._all = []

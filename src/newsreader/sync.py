@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from newsreader.rows import SourceState
 if TYPE_CHECKING:
     import httpx
 
+    from newsreader.processes import WorkerPool
     from newsreader.sources.folder import FolderFile
     from newsreader.store import ArticleInput, PreparedBatch, Store, UpsertResult
 
@@ -312,7 +313,7 @@ class _Sync:
         self.requests = asyncio.Semaphore(config.concurrency)
         self.pages = asyncio.Semaphore(config.full_text_concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
-        self.parsers: ProcessPoolExecutor | None = None
+        self.parsers: WorkerPool | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsreader-store")
         self.batches = _BatchingWriter(store, self.writer)
         # Sources between "fetch starts" and "stored": bounds the parsed articles
@@ -415,13 +416,11 @@ class _Sync:
     async def parse(self, answer: RawDocument, full_text: str) -> _ParsedFeed:
         """Parse on a worker process when there is one, else right here."""
         if self.parsers is not None:
-            from concurrent.futures.process import BrokenProcessPool
+            from newsreader.processes import WorkerCrashedError
 
             try:
-                return await asyncio.get_running_loop().run_in_executor(
-                    self.parsers, _parse_feed_answer, answer, full_text
-                )
-            except BrokenProcessPool:
+                return await self.parsers.run(_parse_feed_answer, answer, full_text)
+            except WorkerCrashedError:
                 self.parsers = None  # a worker died (out of memory?): carry on in-process
         return _parse_feed_answer(answer, full_text)
 
@@ -527,7 +526,7 @@ class _Sync:
     # -- everything ----------------------------------------------------------------------
 
     async def run(
-        self, sources: Sequence[SourceConfig], parsers: ProcessPoolExecutor | None = None
+        self, sources: Sequence[SourceConfig], parsers: WorkerPool | None = None
     ) -> SyncReport:
         started = time.monotonic()
         self.parsers = parsers
@@ -607,15 +606,16 @@ async def sync(
     ``full_text`` overrides the sources' setting (True: fetch pages of teaser entries
     even where the source says never; False: fetch none). ``progress`` is called on
     the loop's thread after each source and each full-text page. ``parse_workers``
-    processes parse feeds while this one fetches and writes (spawned, see
-    :mod:`newsreader.processes`; the command line uses them on machines with a spare
-    core).
+    processes parse feeds while this one fetches and writes (fresh interpreters that
+    die with this one, see :mod:`newsreader.processes`; the command line uses them on
+    machines with a spare core).
     """
-    from newsreader.processes import worker_pool
+    from newsreader.processes import WorkerPool
     from newsreader.sources.http import make_client
 
     sources = _select(config, names)
-    parsers = worker_pool(parse_workers) if any(s.url for s in sources) else None
+    wanted = parse_workers > 0 and any(s.url for s in sources)
+    parsers = WorkerPool(parse_workers) if wanted else None
     own_client = client is None
     http = client or make_client(
         timeout=config.timeout,
@@ -638,7 +638,7 @@ async def sync(
         return await run.run(sources, parsers)
     finally:
         if parsers is not None:
-            parsers.shutdown(wait=True, cancel_futures=True)
+            await parsers.close()
         if own_client:
             await http.aclose()
 
@@ -661,5 +661,41 @@ def _forget_demo(store: Store) -> None:
 
 
 def run_sync(config: Config, store: Store, **options: Any) -> SyncReport:
-    """:func:`sync` from synchronous code (the CLI, or a TUI thread worker)."""
-    return asyncio.run(sync(config, store, **options))
+    """:func:`sync` from synchronous code (the CLI, or a TUI thread worker).
+
+    In the main thread, SIGTERM (``kill``, ``timeout``) stops the sync the way Ctrl-C
+    does: the tasks are cancelled, helper processes stopped and the client closed,
+    then KeyboardInterrupt is raised.
+    """
+    return asyncio.run(_stoppable(sync(config, store, **options)))
+
+
+async def _stoppable(work: Coroutine[Any, Any, SyncReport]) -> SyncReport:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "SIGTERM"
+    ):
+        return await work
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    stopped = []
+
+    def stop() -> None:
+        stopped.append(True)
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    except (NotImplementedError, RuntimeError):  # no signal handlers on this loop
+        return await work
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if stopped:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

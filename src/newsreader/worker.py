@@ -1,0 +1,74 @@
+"""``python -m newsreader.worker``: one helper process of :mod:`newsreader.processes`.
+
+Reads requests from stdin (a length, then a pickled ``(function, args)``), answers on
+stdout (a length, then a pickled ``(ok, result or exception)``), one at a time, until
+stdin ends: the parent closed it, or died. Imports nothing heavy until a request needs
+it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from typing import BinaryIO
+
+from newsreader.processes import FRAME
+
+PARENT_POLL_SECONDS = 0.1
+"""How often a busy worker checks that its parent is alive: the longest an orphan lives."""
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)  # the parent is gone: nobody will ever read the answer
+        threading.Event().wait(PARENT_POLL_SECONDS)
+
+
+def _read(stream: BinaryIO, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _answer(function: object, args: tuple[object, ...]) -> bytes:
+    try:
+        assert callable(function)
+        reply: tuple[bool, object] = (True, function(*args))
+    except Exception as error:  # noqa: BLE001 - every failure goes back to the caller
+        reply = (False, error)
+    try:
+        return pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as error:  # noqa: BLE001 - an exception that cannot travel
+        return pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        header = _read(requests, FRAME.size)
+        if header is None:
+            return
+        body = _read(requests, FRAME.unpack(header)[0])
+        if body is None:
+            return
+        function, args = pickle.loads(body)  # noqa: S301 - from our own parent, over a pipe
+        reply = _answer(function, args)
+        try:
+            answers.write(FRAME.pack(len(reply)) + reply)
+            answers.flush()
+        except BrokenPipeError:
+            return
+
+
+if __name__ == "__main__":
+    main()
