@@ -133,6 +133,10 @@ def test_sync_helpers_hold_nothing_of_the_cache(tmp_path: Path, server: Loopback
         while not stop.is_set() and sync.poll() is None:
             for pid in children(sync.pid):
                 try:
+                    # Between fork and exec a child is still a copy of the sync (its
+                    # descriptors close at exec): look only at the worker it becomes.
+                    if b"newsreader.worker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        continue
                     links = [
                         os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
                     ]
