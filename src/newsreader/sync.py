@@ -1,19 +1,21 @@
-"""Bring every source into the offline cache: feeds over HTTP, folders on disk.
+"""Bring every source into the offline cache: orchestration only.
 
-    sources ──► fetch (one shared httpx client) ──► parse (content/) ──► store
-                                                      └──► full text: pages of new entries
+    sources ──► kind.collect (fetch + parse, per kind) ──► writer thread ──► store
+                                                     └──► full text: pages of new entries
 
-One asyncio loop drives the network, with a global and a per-host limit on requests in
-flight. Parsing runs on the loop between awaits; every store write goes to a single
-writer thread, whose SQLite calls release the GIL, so writing overlaps with fetching
-and parsing. Full-text pages are fetched after their feed is stored, so they never
-hold up the feed part, and a page that fails leaves the summary in place.
+What a source *is* and how it is fetched belongs to its kind (:mod:`newsreader.sources`:
+feed, folder, file); this module runs them all at once and offers them what they
+share (:class:`~newsreader.sources.kind.SyncRun`): one asyncio loop and one HTTP client
+with a global and a per-host limit on requests in flight; worker processes for the CPU
+work (parsing feeds and full-text pages) while this process fetches and writes; one
+writer thread that merges what queues up into few transactions (SQLite releases the GIL,
+so writing overlaps with the rest); progress for the CLI's bar and the reader's status
+line. Full-text pages are fetched after their feed is stored, so they never hold up
+the feed part, and a page that fails leaves the summary in place.
 
 A source that fails keeps all it had in the cache; its error is recorded on it
-(``newsreader sources`` shows it). Conditional requests (ETag, Last-Modified) make an
-unchanged feed a 304 that is neither parsed nor written. ``Retry-After``, the feed's
-``<ttl>`` and ``Cache-Control: max-age`` set the earliest next fetch; ``force`` ignores
-it.
+(``newsreader sources`` shows it), and ``Retry-After`` sets its earliest next fetch. A
+cache that cannot be written (a full disk) stops the whole sync with one error.
 
 The CLI and the TUI call the same :func:`run_sync` with a progress callback.
 """
@@ -21,27 +23,28 @@ The CLI and the TUI call the same :func:`run_sync` with a progress callback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from newsreader.config import Config, SourceConfig
 from newsreader.errors import NewsreaderError, ParseError, StoreError, UsageError
-from newsreader.models import Article, Feed, RawDocument
+from newsreader.models import Article, RawDocument
 from newsreader.rows import SourceState
+from newsreader.sources.feed import next_fetch
+from newsreader.sources.registry import kind_of
 
 if TYPE_CHECKING:
     import httpx
 
     from newsreader.processes import WorkerPool
-    from newsreader.sources.folder import FolderFile
-    from newsreader.store import ArticleInput, PreparedBatch, Store, UpsertResult
+    from newsreader.store import Store, UpsertResult
 
 __all__ = [
     "SourceResult",
@@ -54,9 +57,6 @@ __all__ = [
 
 T = TypeVar("T")
 Status = Literal["synced", "unchanged", "not_due", "failed"]
-MAX_WAIT = 24 * 3600
-"""Longest a feed may ask us to wait (``ttl``, ``max-age``, ``Retry-After``): a year-long
-ttl is a typo, not a wish."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,23 +147,6 @@ def active_sources(config: Config) -> tuple[SourceConfig, ...]:
     return demo_sources()
 
 
-def _kind(source: SourceConfig) -> str:
-    if source.url:
-        return "feed"
-    return "folder" if Path(source.path or "").is_dir() else "file"
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _next_fetch(now: datetime, *seconds: float | None) -> str | None:
-    wait = max((s for s in seconds if s), default=None)
-    if not wait:
-        return None
-    return _utc(now + timedelta(seconds=min(wait, MAX_WAIT)))
-
-
 def _host(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()
@@ -184,57 +167,6 @@ class _Tally:
     pages_done: int = 0
     pages_failed: int = 0
     results: list[SourceResult] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class _ParsedFeed:
-    """The CPU part of a feed's sync, done: what the loop needs back from it."""
-
-    ttl: int | None
-    batch: PreparedBatch
-    candidates: tuple[Article, ...]
-    """Entries worth fetching the page of (per the source's full_text mode)."""
-
-
-def _parse_feed_answer(raw: RawDocument, full_text: str) -> _ParsedFeed:
-    """Parse a feed, turn its entries into articles and prepare them for the store.
-
-    Pure CPU and picklable both ways, so that it can run in a worker process (see
-    ``parse_workers`` in :func:`sync`) while the loop keeps fetching.
-    """
-    from newsreader.content import parse_document
-    from newsreader.content.entries import is_summary_only
-    from newsreader.store import prepare_batch
-
-    document = parse_document(raw)
-    if not isinstance(document, Feed):
-        # A URL source is a feed (``add`` finds it); a page here is an error page.
-        title = f" ({document.title})" if document.title else ""
-        raise ParseError(f"not a feed: the server sent an HTML page{title}")
-    articles = _articles_of(document, raw)
-    candidates = tuple(
-        article
-        for article in articles
-        if article.url
-        and full_text != "never"
-        and (full_text == "always" or is_summary_only(article))
-    )
-    return _ParsedFeed(document.ttl, prepare_batch(articles), candidates)
-
-
-def _articles_of(document: Article | Feed, raw: RawDocument) -> list[Article]:
-    """The articles of a document: itself, or a feed's entries. A source without a
-    configured section is filed under the feed's own title (the store puts a
-    configured section first)."""
-    from newsreader.content.entries import entry_article
-
-    if isinstance(document, Article):
-        return [document]
-    articles = (
-        entry_article(item, document, raw.location, section=document.title)
-        for item in document.items
-    )
-    return [article for article in articles if article is not None]
 
 
 class _BatchingWriter:
@@ -363,106 +295,70 @@ class _Sync:
 
     async def fail(self, source: SourceConfig, error: NewsreaderError) -> SourceResult:
         retry_after = getattr(error, "retry_after", None)
-        next_at = _next_fetch(self.now, retry_after)
+        next_at = next_fetch(self.now, retry_after)
         await self.write(self.store.record_failure, source.name, str(error), next_fetch_at=next_at)
         return SourceResult(source.name, "failed", error=str(error), next_fetch_at=next_at)
 
     # -- one source ----------------------------------------------------------------------
 
     async def source(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
+        """Collect one source through its kind and store what came."""
+        from newsreader.store import FetchMeta
+
+        name = source.name
         try:
             async with self.pipeline:
-                if source.url:
-                    result = await self.feed(source, state)
+                got = await kind_of(source).collect(source, state, self)
+                if got.status == "not_due":
+                    result = SourceResult(name, "not_due", next_fetch_at=got.next_fetch_at)
+                elif got.status == "unchanged":
+                    meta = got.meta or FetchMeta()
+                    await self.write(self.store.record_success, name, meta, not_modified=True)
+                    result = SourceResult(name, "unchanged")
                 else:
-                    result = await self.folder(source)
+                    stored = await self.batches.upsert(name, got.batch, got.meta or FetchMeta())
+                    self.queue_full_text(
+                        source, got.candidates, {*stored.new_ids, *stored.updated_ids}
+                    )
+                    result = SourceResult(
+                        name, "synced", new=stored.new, updated=stored.updated, error=got.warning
+                    )
         except StoreError:
             raise  # the cache cannot be written (full disk...): the whole sync stops
         except NewsreaderError as error:
             result = await self.fail(source, error)
         return self.finish(result)
 
-    async def feed(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
-        from newsreader.sources.http import NotModified, fetch
-        from newsreader.store import FetchMeta
+    # -- what the kinds are offered (SyncRun) --------------------------------------------
 
-        assert source.url is not None
-        due_at = state.next_fetch_at if state is not None else None
-        if due_at and not self.force and due_at > _utc(self.now):
-            return SourceResult(source.name, "not_due", next_fetch_at=due_at)
-        async with self.host_limit(source.url), self.requests:
-            answer = await fetch(
-                self.client,
-                source.url,
-                timeout=self.config.timeout,
-                etag=state.etag if state else None,
-                last_modified=state.last_modified if state else None,
-                user_agent=source.user_agent or self.config.user_agent,
-            )
-        if isinstance(answer, NotModified):
-            meta = FetchMeta(next_fetch_at=_next_fetch(self.now, answer.max_age))
-            await self.write(self.store.record_success, source.name, meta, not_modified=True)
-            return SourceResult(source.name, "unchanged")
-        parsed = await self.parse(answer, self.wants_full_text(source))
-        meta = FetchMeta(
-            etag=answer.etag,
-            last_modified=answer.last_modified,
-            next_fetch_at=_next_fetch(self.now, (parsed.ttl or 0) * 60, answer.max_age),
-        )
-        stored = await self.batches.upsert(source.name, parsed.batch, meta)
-        self.queue_full_text(source, parsed.candidates, {*stored.new_ids, *stored.updated_ids})
-        return SourceResult(source.name, "synced", new=stored.new, updated=stored.updated)
+    @contextlib.asynccontextmanager
+    async def slot(self, url: str) -> AsyncIterator[None]:
+        """One of the requests in flight, globally and for ``url``'s host."""
+        async with self.host_limit(url), self.requests:
+            yield
 
-    async def parse(self, answer: RawDocument, full_text: str) -> _ParsedFeed:
-        """Parse on a worker process when there is one, else right here."""
+    async def offload(self, function: Callable[..., T], *args: Any) -> T:
+        """CPU work on a worker process when there is one, else right here."""
         if self.parsers is not None:
             from newsreader.processes import WorkerCrashedError
 
             try:
-                return await self.parsers.run(_parse_feed_answer, answer, full_text)
+                return await self.parsers.run(function, *args)
             except WorkerCrashedError:
                 self.parsers = None  # a worker died (out of memory?): carry on in-process
-        return _parse_feed_answer(answer, full_text)
+        return function(*args)
 
-    async def folder(self, source: SourceConfig) -> SourceResult:
-        from newsreader.sources.folder import read_changed, scan_folder, single_file
-        from newsreader.store import FetchMeta
+    async def read(self, function: Callable[..., T], *args: Any) -> T:
+        """A store call on the writer thread (the one connection this sync uses)."""
+        return await self.write(function, *args)
 
-        root = Path(source.path or "")
-        stamps = await self.write(self.store.file_stamps, source.name)
-        known = {origin: stamp[1] for origin, stamp in stamps.items()}
-        if root.is_dir():
-            files = await asyncio.to_thread(lambda: list(scan_folder(root)))
-        else:
-            files = [single_file(root)]
-        changed = await asyncio.to_thread(lambda: list(read_changed(files, known)))
-        inputs = []
-        unreadable = 0
-        for file, body in changed:
-            try:
-                inputs.extend(self.file_articles(file, body))
-            except ParseError:
-                unreadable += 1
-        stored = await self.batches.upsert(source.name, inputs, FetchMeta())
-        error = f"{unreadable} file(s) could not be read" if unreadable else None
-        return SourceResult(
-            source.name, "synced", new=stored.new, updated=stored.updated, error=error
-        )
-
-    def file_articles(self, file: FolderFile, body: bytes) -> list[ArticleInput]:
-        from newsreader.content import parse_document
-        from newsreader.store import ArticleInput
-
-        raw = RawDocument(body=body, location=str(file.path))
-        document = parse_document(raw)
-        articles = _articles_of(document, raw)
-        if file.section:
-            articles = [a._replace(section=file.section) for a in articles]
-        return [ArticleInput(a, origin=str(file.path), mtime=file.mtime) for a in articles]
+    def user_agent(self, source: SourceConfig) -> str | None:
+        return source.user_agent or self.config.user_agent
 
     # -- full text -----------------------------------------------------------------------
 
-    def wants_full_text(self, source: SourceConfig) -> str:
+    def full_text_mode(self, source: SourceConfig) -> str:
+        """Which entries' pages to fetch: the source's mode, or what the sync was told."""
         if self.full_text is False:
             return "never"
         mode = self.config.full_text_for(source)
@@ -481,22 +377,21 @@ class _Sync:
                 self.page_tasks.append(asyncio.create_task(self.page(source, article)))
 
     async def page(self, source: SourceConfig, entry: Article) -> None:
-        from newsreader.content import parse_document
         from newsreader.content.entries import with_full_text
         from newsreader.sources.http import fetch
 
         assert entry.url is not None
         try:
-            async with self.pages, self.host_limit(entry.url), self.requests:
+            async with self.pages, self.slot(entry.url):
                 raw = await fetch(
                     self.client,
                     entry.url,
                     timeout=self.config.timeout,
-                    user_agent=source.user_agent or self.config.user_agent,
+                    user_agent=self.user_agent(source),
                 )
             assert isinstance(raw, RawDocument)
-            page = await asyncio.to_thread(parse_document, raw)
-            if not isinstance(page, Article) or len(page.text) <= len(entry.text):
+            page = await self.offload(_page_article, raw)
+            if page is None or len(page.text) <= len(entry.text):
                 raise ParseError("the page holds no more than the entry")
             full = with_full_text(entry, page)
             await self.write(
@@ -533,7 +428,10 @@ class _Sync:
         try:
             states = await self.write(
                 self.store.register_sources,
-                [(s.name, _kind(s), s.url or s.path, s.section, s.flash) for s in sources],
+                [
+                    (s.name, kind.name, kind.location(s), s.section, s.flash)
+                    for s, kind in ((s, kind_of(s)) for s in sources)
+                ],
             )
             await _all_or_none(
                 [
@@ -561,6 +459,15 @@ class _Sync:
             pages_fetched=fetched,
             pages_failed=self.tally.pages_failed,
         )
+
+
+def _page_article(raw: RawDocument) -> Article | None:
+    """An entry's linked page as an article (None when it is something else); CPU only,
+    for a worker process."""
+    from newsreader.content import parse_document
+
+    page = parse_document(raw)
+    return page if isinstance(page, Article) else None
 
 
 async def _all_or_none(tasks: list[asyncio.Task[Any]]) -> None:
@@ -614,7 +521,7 @@ async def sync(
     from newsreader.sources.http import make_client
 
     sources = _select(config, names)
-    wanted = parse_workers > 0 and any(s.url for s in sources)
+    wanted = parse_workers > 0 and any(kind_of(s).needs_network for s in sources)
     parsers = WorkerPool(parse_workers) if wanted else None
     own_client = client is None
     http = client or make_client(
@@ -674,9 +581,7 @@ async def _stoppable(work: Coroutine[Any, Any, SyncReport]) -> SyncReport:
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "SIGTERM"
-    ):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
         return await work
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
