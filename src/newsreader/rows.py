@@ -1,8 +1,9 @@
 """Rows the store hands to the views: read-only snapshots of the cache.
 
-Apart from :mod:`newsreader.models` because only the views and the store's queries
-need them: ``newsreader open FILE``, which only writes, never builds these classes
-(a frozen dataclass costs about a millisecond to create, at import time).
+Apart from :mod:`newsreader.models`, which holds what goes into the store: these are
+what comes out of it. The fields are named like the columns of the store's SELECT
+lists, which is how the store fills them (:mod:`newsreader.store.columns`): a new column
+is one field here and one entry in the SELECT list.
 """
 
 from __future__ import annotations

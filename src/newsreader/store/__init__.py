@@ -9,6 +9,21 @@
 
 Importing this package opens nothing; :meth:`Store.open` does.
 
+:class:`Store` is one class made of a mixin per domain (a new method goes to its
+domain's module), over one base that owns the connections:
+
+    base.py          StoreBase: per-thread connections, the repair gate, _run, open/close
+    sources.py       sources: settings, fetch successes and failures
+    articles.py      storing batches; article lists, one article, sections, totals, ticker
+    search.py        full-text search and the deferred search index
+    reader_state.py  read, starred, remembered UI state
+    maintenance.py   prune, vacuum, check, recount, info
+    store.py         Store, composed of the above
+
+Beside them: ``columns.py`` makes rows from query columns by name, ``upsert.py`` writes
+a batch of articles, ``query.py`` makes user text safe for FTS5, ``schema.py`` holds the
+migrations, ``db.py`` opens the file and ``repair.py`` mends it.
+
 Several processes share the file (the reader, the CLI, two syncs). The invariants that
 keep it whole are written down in :mod:`newsreader.store.db`: which file descriptors
 may exist beside SQLite's and when they may close, what runs before the first

@@ -1,0 +1,190 @@
+"""Full-text search, and the index it reads.
+
+The words of a stored body go into the FTS5 table ``search`` when it is stored, or
+later: a sync defers them (:meth:`SearchMixin.index_pending` catches up, and a search
+does so first, so that it sees everything). A cache that cannot be written cannot
+index, so there a search also looks through the unindexed bodies, in an index built
+in the connection's memory. What users type is made safe for FTS5 in
+:mod:`newsreader.store.query`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from newsreader.content.sanitize import index_text
+from newsreader.rows import SearchHit
+from newsreader.store.articles import LIST_COLUMNS, NAMES
+from newsreader.store.base import StoreBase
+from newsreader.store.columns import make, records
+from newsreader.store.query import HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_highlights
+
+__all__ = ["HITS", "SEARCH_CANDIDATES", "UNINDEXED_HITS", "SearchMixin"]
+
+SEARCH_CANDIDATES = 2000
+"""How many of the most recent matches :meth:`SearchMixin.search` ranks (see there)."""
+
+HITS = f"""
+SELECT {LIST_COLUMNS},
+    snippet(search, -1, :start, :end, '…', 16) AS snippet, search.rank AS rank
+FROM search
+CROSS JOIN articles AS a ON a.rid = search.rowid {NAMES}"""  # noqa: S608
+""":class:`~newsreader.rows.SearchHit` rows (``snippet`` still marked, not yet split
+into text and highlights) for ``search MATCH :match``."""
+
+UNINDEXED_HITS = f"""
+SELECT {LIST_COLUMNS},
+    snippet(unindexed, -1, :start, :end, '…', 16) AS snippet,
+    bm25(unindexed, 10.0, 4.0, 1.0) AS rank
+FROM temp.unindexed
+CROSS JOIN articles AS a ON a.rid = unindexed.rowid {NAMES}"""  # noqa: S608
+""":data:`HITS` from the bodies left out of the index (see :func:`_search_unindexed`),
+ranked with the weights of ``search``."""
+
+_FLOOR = """
+SELECT min(rowid) FROM (
+    SELECT search.rowid AS rowid FROM search
+    CROSS JOIN articles AS a ON a.rid = search.rowid
+    WHERE search MATCH :match {where}
+    ORDER BY search.rowid DESC LIMIT :candidates)
+"""
+"""The oldest of the ``candidates`` most recently stored matches."""
+
+
+def _search_unindexed(
+    conn: sqlite3.Connection, where: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Matches among the bodies a sync left out of the search index, for a cache that
+    cannot be written (so cannot index them): they go into an index in this
+    connection's memory, built on the first search and kept with the connection."""
+    if not conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone():
+        return []
+    built = conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'unindexed'").fetchone()
+    if not built:
+        conn.execute(
+            "CREATE VIRTUAL TABLE temp.unindexed USING fts5("
+            "title, lede, text, tokenize = 'unicode61 remove_diacritics 2')"
+        )
+        conn.executemany(
+            "INSERT INTO temp.unindexed (rowid, title, lede, text) VALUES (?, ?, ?, ?)",
+            (
+                (rid, title, lede, text or index_text(html))
+                for rid, title, lede, text, html in conn.execute(
+                    "SELECT rid, title, lede, text, html FROM bodies WHERE indexed = 0"
+                ).fetchall()
+            ),
+        )
+    sql = f"{UNINDEXED_HITS} WHERE unindexed MATCH :match {where} ORDER BY rank"
+    return records(conn.execute(sql + " LIMIT :limit + :offset", params))
+
+
+def _hit(record: dict[str, Any]) -> SearchHit:
+    snippet, spans = split_highlights(record["snippet"] or "")
+    return make(SearchHit, {**record, "snippet": snippet, "highlights": spans})
+
+
+class SearchMixin(StoreBase):
+    """Searching, and keeping the search index up to date."""
+
+    def pending_index(self) -> int:
+        """How many stored bodies wait for :meth:`index_pending`."""
+        return int(
+            self._run(
+                lambda conn: conn.execute(
+                    "SELECT count(*) FROM bodies WHERE indexed = 0"
+                ).fetchone()[0]
+            )
+        )
+
+    def index_pending(self, *, batch: int = 2000, limit: int | None = None) -> int:
+        """Put the words of not-yet-indexed bodies into the search index.
+
+        Entries stored as HTML only get their plain text made here. Works in
+        transactions of ``batch`` rows, so readers are never held up for long; stops
+        after ``limit`` rows (all by default). Returns how many rows were indexed.
+        """
+        if self.read_only:
+            return 0  # nothing can be written; search reads the index as it is
+        done = 0
+        while limit is None or done < limit:
+            size = batch if limit is None else min(batch, limit - done)
+
+            def work(conn: sqlite3.Connection, size: int = size) -> int:
+                rows = conn.execute(
+                    "SELECT rid, text, html FROM bodies WHERE indexed = 0 LIMIT ?", (size,)
+                ).fetchall()
+                conn.executemany(
+                    "UPDATE bodies SET text = ?, indexed = 1 WHERE rid = ?",
+                    [(text or index_text(html), rid) for rid, text, html in rows],
+                )
+                return len(rows)
+
+            count = self._run(work, write=True)
+            done += count
+            if count < size:
+                break
+        return done
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        section: str | None = None,
+        candidates: int = SEARCH_CANDIDATES,
+    ) -> list[SearchHit]:
+        """Full-text search over title, lede and body, best first (bm25: title counts
+        most), accents and case ignored. ``query`` is free text (see
+        :func:`newsreader.store.query.fts_query`).
+
+        bm25 ranks the ``candidates`` most recently stored matches: all of them for a
+        specific query, the recent ones for a word found in half the cache, which keeps
+        a one-word search fast whatever the cache size (and news readers want recent).
+        """
+        match = fts_query(query)
+        if match is None:
+            return []
+        self._index_before_search()
+        marks = (HIGHLIGHT_START, HIGHLIGHT_END)
+        in_section = "AND a.section_id = (SELECT id FROM sections WHERE name = :section)"
+
+        def work(conn: sqlite3.Connection) -> list[SearchHit]:
+            params = {
+                "match": match,
+                "section": section,
+                "candidates": candidates,
+                "start": marks[0],
+                "end": marks[1],
+                "limit": limit,
+                "offset": offset,
+            }
+            where = in_section if section is not None else ""
+            extra = _search_unindexed(conn, where, params) if self.read_only else []
+            if extra:  # merged below: both lists from their start
+                params = {**params, "limit": limit + offset, "offset": 0}
+            (floor,) = conn.execute(_FLOOR.format(where=where), params).fetchone()
+            found = []
+            if floor is not None:
+                sql = f"{HITS} WHERE search MATCH :match AND search.rowid >= :floor {where}"
+                sql += " ORDER BY search.rank LIMIT :limit OFFSET :offset"
+                found = records(conn.execute(sql, {**params, "floor": floor}))
+            hits = [_hit(record) for record in found + extra]
+            if extra:
+                hits = sorted(hits, key=lambda hit: hit.rank)[offset : offset + limit]
+            return hits
+
+        generation = self._generation
+        hits = self._run(work)
+        if self._generation != generation:  # mended meanwhile: its words wait for the index
+            self._index_before_search()
+            hits = self._run(work)
+        return hits
+
+    def _index_before_search(self) -> None:
+        """A sync leaves words unindexed: index them, so that search sees everything."""
+        if not self.read_only and self._run(
+            lambda conn: conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone()
+        ):
+            self.index_pending()
