@@ -1,8 +1,9 @@
 """The reader's main screen (:mod:`.screen`), a package so that its parts can be split
-out of the one module."""
+out of the one module; :mod:`.panes` holds the one table of panes and the layout state."""
 
 from __future__ import annotations
 
-from newsreader.tui.screens.main.screen import NARROW_BELOW, PAGE, MainScreen
+from newsreader.tui.screens.main.panes import NARROW_BELOW
+from newsreader.tui.screens.main.screen import PAGE, MainScreen
 
 __all__ = ["NARROW_BELOW", "PAGE", "MainScreen"]

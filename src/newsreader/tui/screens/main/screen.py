@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -26,6 +28,7 @@ from newsreader.models import Article
 from newsreader.rows import ArticleRef, Headline, SectionCount, StoredArticle, Totals
 from newsreader.tui.messages import SyncFinished, SyncProgressed
 from newsreader.tui.model import ALL, STARRED, UNREAD, Row, SectionKey
+from newsreader.tui.screens.main.panes import HOME, PANES, PaneLayout
 from newsreader.tui.screens.prompt import PromptScreen
 from newsreader.tui.text import is_openable, one_line, parse_instant
 from newsreader.tui.widgets.article_view import ArticleView, Shown
@@ -39,9 +42,10 @@ if TYPE_CHECKING:
     from newsreader.sync import SyncReport
     from newsreader.tui.app import NewsReaderApp
 
-__all__ = ["NARROW_BELOW", "PAGE", "MainScreen"]
+__all__ = ["PAGE", "MainScreen"]
 
 P = ParamSpec("P")
+W = TypeVar("W", bound=Widget)
 
 PAGE = 100
 """Rows fetched from the store per page of the article list."""
@@ -51,8 +55,6 @@ FIND_PAGES = 50
 """Pages ``n`` reads ahead to find the next unread article."""
 HEADLINES = 30
 """Headlines the ticker carries."""
-NARROW_BELOW = 100
-"""Below this many columns the panes stack."""
 SYNC_REFRESH_SECONDS = 0.5
 FAILURE_REPEAT_SECONDS = 30.0
 """A failure notified once is not notified again for this long (the status line keeps it)."""
@@ -94,11 +96,6 @@ class MainScreen(Screen[None]):
     | `S` | Show / hide the section list |
     | `escape` | Back (narrow layout) |
     """
-
-    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual declares it a ClassVar
-        (0, "-narrow"),
-        (NARROW_BELOW, "-wide"),
-    ]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "pane(1)", "Next pane", show=False, id="pane-next"),
@@ -212,8 +209,13 @@ class MainScreen(Screen[None]):
         ),
     ]
 
+    pane_layout: var[PaneLayout] = var(PaneLayout())
+    """Which panes are shown: the one layout state (see :mod:`.panes`). Not called
+    ``layout``: that is Textual's own layout engine on every widget."""
+
     def __init__(self) -> None:
         super().__init__(id="main")
+        self._panes = {pane.id: pane.build() for pane in PANES}
         self.section: SectionKey = ALL
         """The section whose articles the list shows."""
         self.open_id: str | None = None
@@ -242,28 +244,34 @@ class MainScreen(Screen[None]):
     def store(self) -> Store:
         return self.reader.store
 
-    # -- layout ---------------------------------------------------------------------------
+    # -- composing ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         with Horizontal(id="panes"):
-            yield SectionList(id="sections")
-            yield ArticleList(id="articles")
-            yield ArticleView(id="article")
+            yield from self._panes.values()
         yield Ticker(id="ticker", clock=self.reader.clock.monotonic)
         yield Footer()
 
+    def pane(self, pane_id: str, kind: type[W]) -> W:
+        """The pane built from the :data:`~.panes.PANES` entry ``pane_id``."""
+        widget = self._panes[pane_id]
+        if not isinstance(widget, kind):
+            kind_name, widget_name = kind.__name__, type(widget).__name__
+            raise TypeError(f"pane {pane_id!r} is a {widget_name}, not a {kind_name}")
+        return widget
+
     @property
     def sections_widget(self) -> SectionList:
-        return self.query_one("#sections", SectionList)
+        return self.pane("sections", SectionList)
 
     @property
     def articles(self) -> ArticleList:
-        return self.query_one("#articles", ArticleList)
+        return self.pane("articles", ArticleList)
 
     @property
     def view(self) -> ArticleView:
-        return self.query_one("#article", ArticleView)
+        return self.pane("article", ArticleView)
 
     @property
     def ticker(self) -> Ticker:
@@ -272,10 +280,6 @@ class MainScreen(Screen[None]):
     @property
     def status(self) -> StatusLine:
         return self.query_one("#status", StatusLine)
-
-    @property
-    def narrow(self) -> bool:
-        return self.has_class("-narrow")
 
     def on_mount(self) -> None:
         reader = self.reader
@@ -449,18 +453,6 @@ class MainScreen(Screen[None]):
         self.section = key
         self.status.section = key.label
         self._load_list(key, None, PAGE, True)
-
-    def _show_reading(self) -> None:
-        """The article pane gets the focus (and, when narrow, the whole width)."""
-        self.remove_class("-show-sections")
-        if self.narrow:
-            self.add_class("-reading")
-        self.view.focus()
-
-    def _go_to_list(self) -> None:
-        self.remove_class("-show-sections")
-        self.remove_class("-reading")
-        self.articles.focus()
 
     # -- the article list -----------------------------------------------------------------
 
@@ -982,10 +974,50 @@ class MainScreen(Screen[None]):
             self.refresh_list()
             self._load_counts()
 
-    # -- panes ----------------------------------------------------------------------------
+    # -- layout ---------------------------------------------------------------------------
+
+    @property
+    def narrow(self) -> bool:
+        return self.pane_layout.narrow
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.pane_layout = self.pane_layout.resized(event.size.width)
+
+    def watch_pane_layout(self, layout: PaneLayout) -> None:
+        """The one place the layout reaches the screen: its classes, and which panes show."""
+        self.update_classes(layout.classes(), animate=False)
+        for pane in PANES:
+            self._panes[pane.id].display = layout.shows(pane)
+
+    def _bring_forward(self, pane_id: str) -> None:
+        """Focus a pane; the narrow layout shows it alone (see :meth:`PaneLayout.forward`)."""
+        self.pane_layout = self.pane_layout.forward(pane_id)
+        self._panes[pane_id].focus()
+
+    def _show_reading(self) -> None:
+        """The article pane gets the focus (and, when narrow, the whole width)."""
+        self._bring_forward("article")
+
+    def _go_to_list(self) -> None:
+        self._bring_forward(HOME)
+
+    def _shown_panes(self) -> list[Widget]:
+        return [self._panes[pane.id] for pane in PANES if self.pane_layout.shows(pane)]
+
+    def action_pane(self, step: int) -> None:
+        """Move to the next pane right (``step`` 1) or left (-1)."""
+        if self.narrow:
+            pane = self.pane_layout.neighbour(step, article_open=self.open_id is not None)
+            if pane is not None:
+                self._bring_forward(pane.id)
+            return
+        panes = self._shown_panes()
+        focused = self.focused
+        index = panes.index(focused) if focused in panes else 0
+        panes[(index + step) % len(panes)].focus()
 
     def action_page_article(self, direction: int) -> None:
-        if self.narrow and not self.has_class("-reading"):
+        if self.narrow and self.pane_layout.alone != "article":
             if self.open_id is None:
                 return
             self._show_reading()
@@ -995,56 +1027,21 @@ class MainScreen(Screen[None]):
         else:
             view.action_page_up()
 
-    def _panes(self) -> list[Any]:
-        if self.narrow:
-            if self.has_class("-show-sections"):
-                return [self.sections_widget]
-            return [self.view] if self.has_class("-reading") else [self.articles]
-        panes: list[Any] = []
-        if not self.has_class("-hide-sections"):
-            panes.append(self.sections_widget)
-        return [*panes, self.articles, self.view]
-
-    def action_pane(self, step: int) -> None:
-        """Move to the next pane right (``step`` 1) or left (-1)."""
-        if self.narrow:
-            self._narrow_pane(step)
-            return
-        panes = self._panes()
-        focused = self.focused
-        index = panes.index(focused) if focused in panes else 0
-        panes[(index + step) % len(panes)].focus()
-
-    def _narrow_pane(self, step: int) -> None:
-        if self.has_class("-show-sections"):
-            if step > 0:
-                self._go_to_list()
-        elif self.has_class("-reading"):
-            if step < 0:
-                self._go_to_list()
-        elif step < 0:
-            self.add_class("-show-sections")
-            self.sections_widget.focus()
-        elif self.open_id is not None:
-            self._show_reading()
-
     def action_back(self) -> None:
-        if self.narrow and (self.has_class("-reading") or self.has_class("-show-sections")):
+        if self.narrow and self.pane_layout.alone != HOME:
             self._go_to_list()
         elif isinstance(self.focused, Ticker):
             self.articles.focus()
 
     def action_toggle_sections(self) -> None:
         if self.narrow:
-            if self.has_class("-show-sections"):
+            if self.pane_layout.alone == "sections":
                 self._go_to_list()
             else:
-                self.remove_class("-reading")
-                self.add_class("-show-sections")
-                self.sections_widget.focus()
+                self._bring_forward("sections")
             return
-        self.toggle_class("-hide-sections")
-        if self.has_class("-hide-sections") and isinstance(self.focused, SectionList):
+        self.pane_layout = self.pane_layout.toggle_hidden("sections")
+        if "sections" in self.pane_layout.hidden and isinstance(self.focused, SectionList):
             self.articles.focus()
 
     # -- remembering ----------------------------------------------------------------------
