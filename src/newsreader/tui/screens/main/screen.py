@@ -26,11 +26,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from newsreader.errors import NewsreaderError
 from newsreader.models import Article
 from newsreader.rows import ArticleRef, Headline, SectionCount, StoredArticle, Totals
-from newsreader.tui.messages import SyncFinished, SyncProgressed
 from newsreader.tui.model import ALL, STARRED, UNREAD, Row, SectionKey
 from newsreader.tui.screens.main.panes import HOME, PANES, PaneLayout
+from newsreader.tui.screens.main.sync import GROUP as SYNC_GROUP
+from newsreader.tui.screens.main.sync import SyncConcern, last_success
+from newsreader.tui.screens.main.ticker import TickerConcern, read_headlines
 from newsreader.tui.screens.prompt import PromptScreen
-from newsreader.tui.text import is_openable, one_line, parse_instant
+from newsreader.tui.text import is_openable, one_line
 from newsreader.tui.widgets.article_view import ArticleView, Shown
 from newsreader.tui.widgets.articles import ArticleList
 from newsreader.tui.widgets.sections import SectionEntry, SectionList
@@ -39,10 +41,9 @@ from newsreader.tui.widgets.ticker import Ticker
 
 if TYPE_CHECKING:
     from newsreader.store import Store
-    from newsreader.sync import SyncReport
     from newsreader.tui.app import NewsReaderApp
 
-__all__ = ["PAGE", "MainScreen"]
+__all__ = ["FAILURE_REPEAT_SECONDS", "PAGE", "MainScreen"]
 
 P = ParamSpec("P")
 W = TypeVar("W", bound=Widget)
@@ -53,12 +54,8 @@ REFRESH_MAX = 2000
 """At most this many rows are re-read when a sync refreshes the list."""
 FIND_PAGES = 50
 """Pages ``n`` reads ahead to find the next unread article."""
-HEADLINES = 30
-"""Headlines the ticker carries."""
-SYNC_REFRESH_SECONDS = 0.5
 FAILURE_REPEAT_SECONDS = 30.0
 """A failure notified once is not notified again for this long (the status line keeps it)."""
-"""During a sync, the lists are re-read at most this often."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,22 +213,23 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="main")
         self._panes = {pane.id: pane.build() for pane in PANES}
+        self._status = StatusLine(id="status")
+        self._ticker = Ticker(id="ticker", clock=self.reader.clock.monotonic)
+        self.sync = SyncConcern(status=self._status)
+        """Syncing and the status line's account of it."""
+        self.headlines = TickerConcern(ticker=self._ticker)
+        """The ticker's headlines."""
         self.section: SectionKey = ALL
         """The section whose articles the list shows."""
         self.open_id: str | None = None
         """The article in the pane (None when it shows something else)."""
         self.search_key: SectionKey | None = None
         """The last search, shown as a section."""
-        self.syncing = False
-        """A sync worker is running."""
         self._open_row: Row | None = None
         """The open article as a list row (it may not be in the list)."""
         self._sections: list[SectionCount] = []
         self._totals = Totals(0, 0, 0)
         self._search_count = 0
-        self._manual_sync = False
-        self._refresh_pending = False
-        self._last_new = 0
         self._last_failure = ""
         self._last_failure_at = 0.0
 
@@ -244,14 +242,20 @@ class MainScreen(Screen[None]):
     def store(self) -> Store:
         return self.reader.store
 
+    @property
+    def syncing(self) -> bool:
+        """A sync worker is running."""
+        return self.sync.running
+
     # -- composing ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield StatusLine(id="status")
+        yield self._status
         with Horizontal(id="panes"):
             yield from self._panes.values()
-        yield Ticker(id="ticker", clock=self.reader.clock.monotonic)
+        yield self._ticker
         yield Footer()
+        yield from (self.sync, self.headlines)
 
     def pane(self, pane_id: str, kind: type[W]) -> W:
         """The pane built from the :data:`~.panes.PANES` entry ``pane_id``."""
@@ -275,11 +279,11 @@ class MainScreen(Screen[None]):
 
     @property
     def ticker(self) -> Ticker:
-        return self.query_one("#ticker", Ticker)
+        return self._ticker
 
     @property
     def status(self) -> StatusLine:
-        return self.query_one("#status", StatusLine)
+        return self._status
 
     def on_mount(self) -> None:
         reader = self.reader
@@ -320,10 +324,8 @@ class MainScreen(Screen[None]):
             # is said once, not once per keypress.
             self.notify(line, severity="error", timeout=10, markup=False)
             self._last_failure, self._last_failure_at = line, now
-        if event.worker.group == "sync":
-            self.syncing = False
-            self.status.progress = ""
-            self.status.error = one_line(message)[:120]
+        if event.worker.group == SYNC_GROUP:
+            self.sync.failed(message)
 
     def _query(
         self,
@@ -383,11 +385,8 @@ class MainScreen(Screen[None]):
                 has_more=has_more,
                 article=article,
                 scroll=max(scroll, 0),
-                headlines=self._headlines(store),
-                last_sync=max(
-                    (s.last_success_at for s in store.sources() if s.last_success_at),
-                    default=None,
-                ),
+                headlines=read_headlines(store),
+                last_sync=last_success(store),
             ),
         )
 
@@ -400,17 +399,17 @@ class MainScreen(Screen[None]):
             self._search_count = len(start.rows)
         self._show_sections(select=start.key)
         self.status.section = start.key.label
-        self.status.last_sync = self._when(start.last_sync)
+        self.sync.show_last_sync(start.last_sync)
         self._set_rows(start.rows, start.has_more, reset=True)
-        self.ticker.set_headlines(start.headlines)
+        self.headlines.show(start.headlines)
         if start.article:
             if self.articles.move_to(start.article):
                 self.articles.scroll_cursor_visible(center=True)
             self._open(start.article, scroll=start.scroll, focus=False)
         if start.totals.articles == 0 and not reader.config.sources:
-            self.start_sync(None, manual=False)  # first run: the demo edition, local files
+            self.sync.start(None, manual=False)  # first run: the demo edition, local files
         elif reader.sync_on_start and not reader.offline:
-            self.start_sync(None, manual=False)
+            self.sync.start(None, manual=False)
 
     # -- sections -------------------------------------------------------------------------
 
@@ -733,86 +732,14 @@ class MainScreen(Screen[None]):
     # -- sync -----------------------------------------------------------------------------
 
     def action_sync_all(self) -> None:
-        self.start_sync(None)
+        self.sync.start(None)
 
     def action_sync_current(self) -> None:
-        from newsreader.sync import active_sources
-
         target = self._target()
-        source = target.source if target is not None else None
-        names = {s.name.casefold(): s.name for s in active_sources(self.reader.config)}
-        if not source or source.casefold() not in names:
-            self.notify(
-                "This article does not come from a configured source; R syncs them all.",
-                timeout=4,
-            )
-            return
-        self.start_sync((names[source.casefold()],))
+        self.sync.sync_source(target.source if target is not None else None)
 
-    def start_sync(self, names: tuple[str, ...] | None, *, manual: bool = True) -> None:
-        """Sync ``names`` (all sources when None) in a worker; --offline keeps to local
-        folders and files."""
-        from newsreader.sync import active_sources
-
-        reader = self.reader
-        if self.syncing:
-            if manual:
-                self.notify("A sync is already running.", timeout=3)
-            return
-        if self.store.read_only:
-            if manual:
-                self.notify("The cache is read-only: nothing can be synced.", severity="warning")
-            return
-        if reader.offline:
-            local = [s.name for s in active_sources(reader.config) if not s.url]
-            chosen = [n for n in (names or local) if n in local]
-            if not chosen:
-                if manual:
-                    self.notify("Offline (--offline): not syncing.", severity="warning")
-                return
-            names = tuple(chosen)
-        self.syncing = True
-        self._manual_sync = manual
-        self._last_new = 0
-        self.status.progress = "syncing…"
-        self.status.error = ""
-        self._sync(names)
-
-    @work(thread=True, group="sync", exit_on_error=False, description="Sync")
-    def _sync(self, names: tuple[str, ...] | None) -> None:
-        from newsreader.sync import run_sync
-
-        report: SyncReport | None = None
-        try:
-            report = run_sync(
-                self.reader.config,
-                self.store,
-                names=names,
-                progress=lambda progress: self.post_message(SyncProgressed(progress)),
-            )
-        finally:
-            self.post_message(SyncFinished(report, names or ()))
-
-    @on(SyncProgressed)
-    def _sync_progressed(self, event: SyncProgressed) -> None:
-        progress = event.progress
-        text = f"syncing {progress.done}/{progress.total}"
-        if progress.new:
-            text += f" · {progress.new} new"
-        if progress.pages_total:
-            text += f" · pages {progress.pages_done}/{progress.pages_total}"
-        self.status.progress = text
-        if progress.new + progress.updated > self._last_new:
-            self._last_new = progress.new + progress.updated
-            self._schedule_refresh()
-
-    def _schedule_refresh(self) -> None:
-        if not self._refresh_pending:
-            self._refresh_pending = True
-            self.set_timer(SYNC_REFRESH_SECONDS, self._refresh_after_sync)
-
-    def _refresh_after_sync(self) -> None:
-        self._refresh_pending = False
+    @on(SyncConcern.CacheChanged)
+    def _cache_changed(self) -> None:
         self.reload()
 
     def reload(self) -> None:
@@ -820,61 +747,9 @@ class MainScreen(Screen[None]):
         cache was mended and its content may have changed)."""
         self.refresh_list()
         self._load_counts()
-        self._load_headlines()
-
-    @on(SyncFinished)
-    def _sync_finished(self, event: SyncFinished) -> None:
-        self.syncing = False
-        self.status.progress = ""
-        report = event.report
-        if report is None:
-            return  # the worker's error handler has said what went wrong
-        self.status.last_sync = self._when(self.reader.clock.now().isoformat())
-        failed = report.failed
-        if failed:
-            first = failed[0]
-            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-            self.status.error = f"{len(failed)} of {len(report.results)} sources failed"
-            self.notify(
-                one_line(f"Sync: {first.name}: {first.error or 'failed'}{more}"),
-                title="Sync failed",
-                severity="error",
-                timeout=10,
-                markup=False,
-            )
-            network = [r for r in report.results if r.status != "not_due"]
-            self.status.offline = self.reader.offline or len(failed) == len(network)
-        else:
-            self.status.error = ""
-            self.status.offline = self.reader.offline
-            if self._manual_sync:
-                self.notify(one_line(f"Sync: {report.summary()}"), markup=False, timeout=4)
-        self._refresh_after_sync()
-
-    def _when(self, instant: str | None) -> str:
-        moment = parse_instant(instant)
-        if moment is None:
-            return ""
-        local, today = moment.astimezone(), self.reader.clock.now().astimezone()
-        if local.date() == today.date():
-            return local.strftime("%H:%M")
-        return local.strftime("%Y-%m-%d %H:%M")
+        self.headlines.load()
 
     # -- ticker ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _headlines(store: Store) -> list[Headline]:
-        return store.headlines(HEADLINES, flash_only=True) or store.headlines(HEADLINES)
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="headlines",
-        exit_on_error=False,
-        description="Loading headlines",
-    )
-    def _load_headlines(self) -> None:
-        self._deliver(self.ticker.set_headlines, self._headlines(self.store))
 
     @on(Ticker.HeadlineChosen)
     def _headline_chosen(self, event: Ticker.HeadlineChosen) -> None:
@@ -883,16 +758,13 @@ class MainScreen(Screen[None]):
         self._open(article_id, focus=True)
 
     def action_focus_ticker(self) -> None:
-        self.ticker.display = True
-        self.ticker.focus()
+        self.headlines.focus_ticker()
 
     def action_pause_ticker(self) -> None:
-        ticker = self.ticker
-        ticker.paused = not ticker.paused
-        self.notify("Ticker paused." if ticker.paused else "Ticker running.", timeout=2)
+        self.headlines.toggle_pause()
 
     def action_toggle_ticker(self) -> None:
-        self.ticker.display = not self.ticker.display
+        self.headlines.toggle_shown()
 
     # -- browser, clipboard, locations ----------------------------------------------------
 
