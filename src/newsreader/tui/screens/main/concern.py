@@ -1,33 +1,49 @@
-"""What the main screen's concerns stand on.
+"""What the main screen's concerns stand on: the selection they read, and their base.
 
 The screen's work that talks to the cache is split by concern, one module each, so
-each can be read (and changed) alone: :mod:`.sync`, :mod:`.ticker`. A concern is a
-widget that draws nothing, composed into the screen next to the panes:
+each can be read (and changed) alone: :mod:`.lists`, :mod:`.sync`, :mod:`.ticker`. A
+concern is a widget that draws nothing, composed into the screen next to the panes:
 
-- the screen hands it what it needs when it builds it (attributes down): the widgets
-  it fills;
-- it tells the screen what the screen must act on with messages (messages up): a
-  sync wrote articles;
+- the screen hands it what it needs when it builds it (attributes down): the
+  :class:`Selection` to read, and the widgets it fills;
+- it tells the screen what the screen must act on with messages (messages up): the
+  reader should see another article, a sync wrote articles;
 - its workers run on the screen (:meth:`Concern.run_worker`), so the screen's one
   ``Worker.StateChanged`` handler sees every failure, and a worker ends with the screen.
+
+Only the screen writes the selection; a concern reads it to drop results the reader
+has moved on from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from textual.widget import Widget
 from textual.worker import Worker, WorkType, get_current_worker
 
+from newsreader.tui.model import ALL, SectionKey
+
 if TYPE_CHECKING:
     from newsreader.store import Store
     from newsreader.tui.app import NewsReaderApp
 
-__all__ = ["Concern"]
+__all__ = ["Concern", "Selection"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+@dataclass(slots=True)
+class Selection:
+    """What the reader has chosen. The screen owns and writes it."""
+
+    section: SectionKey = ALL
+    """The section whose articles the list shows."""
+    open_id: str | None = None
+    """The article in the pane (None when it shows something else)."""
 
 
 class Concern(Widget):
