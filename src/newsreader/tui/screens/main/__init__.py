@@ -1,5 +1,12 @@
-"""The reader's main screen (:mod:`.screen`), a package so that its parts can be split
-out of the one module; :mod:`.panes` holds the one table of panes and the layout state."""
+"""The reader's main screen, in a few modules (read :mod:`.screen` first):
+
+- :mod:`.screen`: :class:`MainScreen`, which owns the selection, the keys and the
+  layout, and wires the panes and the concerns together;
+- :mod:`.panes`: the one table of panes and the one layout state (and how to add a pane);
+- :mod:`.concern`: the selection and the base of the concerns;
+- :mod:`.lists`, :mod:`.article`, :mod:`.sync`, :mod:`.ticker`: the concerns, each with
+  its workers.
+"""
 
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
 """What the main screen's concerns stand on: the selection they read, and their base.
 
 The screen's work that talks to the cache is split by concern, one module each, so
-each can be read (and changed) alone: :mod:`.lists`, :mod:`.sync`, :mod:`.ticker`. A
-concern is a widget that draws nothing, composed into the screen next to the panes:
+each can be read (and changed) alone: :mod:`.lists`, :mod:`.article`, :mod:`.sync`,
+:mod:`.ticker`. A concern is a widget that draws nothing, composed into the screen
+next to the panes:
 
 - the screen hands it what it needs when it builds it (attributes down): the
   :class:`Selection` to read, and the widgets it fills;
 - it tells the screen what the screen must act on with messages (messages up): the
-  reader should see another article, a sync wrote articles;
+  reader should see another article, the counts are stale, a sync wrote articles;
 - its workers run on the screen (:meth:`Concern.run_worker`), so the screen's one
   ``Worker.StateChanged`` handler sees every failure, and a worker ends with the screen.
 

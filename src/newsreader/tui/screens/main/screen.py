@@ -3,8 +3,7 @@
 - **Panes**: built from the one table in :mod:`.panes`, shown or hidden by one layout
   state (:attr:`MainScreen.pane_layout`, applied by its one watcher).
 - **Concerns**: the work that talks to the cache, one module each (:mod:`.lists`,
-  :mod:`.sync`, :mod:`.ticker`), composed as widgets that draw nothing; the open
-  article's work is still here.
+  :mod:`.article`, :mod:`.sync`, :mod:`.ticker`), composed as widgets that draw nothing.
 - **The screen** owns the selection (which section, which article is open), the key
   bindings and the layout. It hands each concern the selection and the widgets it
   fills (attributes down); widgets and concerns post messages, and the screen's
@@ -14,11 +13,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -26,12 +23,11 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from newsreader.errors import NewsreaderError
-from newsreader.models import Article
-from newsreader.rows import StoredArticle
 from newsreader.tui.model import Row, SectionKey
+from newsreader.tui.screens.main.article import ArticleConcern
 from newsreader.tui.screens.main.concern import Selection
 from newsreader.tui.screens.main.lists import ListsConcern
 from newsreader.tui.screens.main.panes import HOME, PANES, PaneLayout
@@ -39,8 +35,8 @@ from newsreader.tui.screens.main.sync import GROUP as SYNC_GROUP
 from newsreader.tui.screens.main.sync import SyncConcern
 from newsreader.tui.screens.main.ticker import TickerConcern
 from newsreader.tui.screens.prompt import PromptScreen
-from newsreader.tui.text import is_openable, one_line
-from newsreader.tui.widgets.article_view import ArticleView, Shown
+from newsreader.tui.text import one_line
+from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.articles import ArticleList
 from newsreader.tui.widgets.sections import SectionList
 from newsreader.tui.widgets.status import StatusLine
@@ -52,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FAILURE_REPEAT_SECONDS", "MainScreen"]
 
-P = ParamSpec("P")
 W = TypeVar("W", bound=Widget)
 
 FAILURE_REPEAT_SECONDS = 30.0
@@ -207,12 +202,12 @@ class MainScreen(Screen[None]):
             self.selection, sections=self.sections_widget, articles=self.articles
         )
         """Sections and the article list."""
+        self.article = ArticleConcern(self.selection, view=self.view, articles=self.articles)
+        """The open article: loading, marking, links, locations."""
         self.sync = SyncConcern(status=self._status)
         """Syncing and the status line's account of it."""
         self.headlines = TickerConcern(ticker=self._ticker)
         """The ticker's headlines."""
-        self._open_row: Row | None = None
-        """The open article as a list row (it may not be in the list)."""
         self._last_failure = ""
         self._last_failure_at = 0.0
 
@@ -248,7 +243,7 @@ class MainScreen(Screen[None]):
             yield from self._panes.values()
         yield self._ticker
         yield Footer()
-        yield from (self.lists, self.sync, self.headlines)
+        yield from (self.lists, self.article, self.sync, self.headlines)
 
     def pane(self, pane_id: str, kind: type[W]) -> W:
         """The pane built from the :data:`~.panes.PANES` entry ``pane_id``."""
@@ -284,14 +279,6 @@ class MainScreen(Screen[None]):
         self.ticker.display = reader.config.ticker
         self.articles.focus()
         self.lists.start(reader.ui_state)
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _deliver(self, callback: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
-        """From a worker thread: run ``callback`` on the UI thread unless cancelled."""
-        if get_current_worker().is_cancelled:
-            return
-        self.app.call_from_thread(callback, *args, **kwargs)
 
     # -- failures -------------------------------------------------------------------------
 
@@ -418,9 +405,32 @@ class MainScreen(Screen[None]):
         if event.key != self.section:
             self.show_section(event.key)
 
+    def _open(self, article_id: str, *, scroll: int = 0, focus: bool = False) -> None:
+        self.selection.open_id = article_id
+        if focus:
+            self._show_reading()
+        self.article.load(article_id, scroll=scroll, section=self.section)
+
+    @on(ArticleList.ArticleSelected)
+    def _article_selected(self, event: ArticleList.ArticleSelected) -> None:
+        self._open(event.row.id, focus=self.narrow)
+
     @on(ArticleList.MoreWanted)
     def _more_wanted(self, event: ArticleList.MoreWanted) -> None:
         self.lists.more(event.generation)
+
+    @on(ArticleConcern.Vanished)
+    def _article_vanished(self, event: ArticleConcern.Vanished) -> None:
+        if event.article_id == self.open_id:
+            self.selection.open_id = None
+
+    @on(ArticleConcern.Marked)
+    def _article_marked(self) -> None:
+        self.lists.load_counts()
+
+    @on(ArticleView.LinkClicked)
+    def _link_clicked(self, event: ArticleView.LinkClicked) -> None:
+        self.article.open_link(event.url)
 
     @on(Ticker.HeadlineChosen)
     def _headline_chosen(self, event: Ticker.HeadlineChosen) -> None:
@@ -438,90 +448,6 @@ class MainScreen(Screen[None]):
         self.lists.refresh_rows()
         self.lists.load_counts()
         self.headlines.load()
-
-    # -- opening articles -----------------------------------------------------------------
-
-    @on(ArticleList.ArticleSelected)
-    def _article_selected(self, event: ArticleList.ArticleSelected) -> None:
-        self._open(event.row.id, focus=self.narrow)
-
-    def _open(self, article_id: str, *, scroll: int = 0, focus: bool = False) -> None:
-        self.selection.open_id = article_id
-        if focus:
-            self._show_reading()
-        self._load_article(article_id, scroll, self.section)
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="article",
-        exit_on_error=False,
-        description="Opening the article",
-    )
-    def _load_article(self, article_id: str, scroll: int, section: SectionKey) -> None:
-        from newsreader.reading import load_article
-
-        store = self.store
-        stored = load_article(store, article_id)
-        if stored is None:
-            self._deliver(self._article_missing, article_id)
-            return
-        self._deliver(self._article_loaded, stored, scroll)
-        if store.read_only:
-            return  # a read-only cache keeps neither read marks nor where the reader was
-        if self.reader.config.mark_read_on_open and (not stored.read or stored.updated_since_read):
-            store.mark_read(article_id)
-            self._deliver(self._marked, article_id, True)
-        store.set_ui_state(
-            "tui", {**self.reader.ui_state, "section": section.to_json(), "article": article_id}
-        )
-
-    def _article_loaded(self, stored: StoredArticle, scroll: int) -> None:
-        article = stored.article
-        if article.id != self.open_id:
-            return  # another article was opened meanwhile
-        self._open_row = Row.from_stored(stored)
-        self.articles.update_row(
-            article.id,
-            read=stored.read,
-            starred=stored.starred,
-            updated=stored.updated_since_read,
-        )
-        self.view.show(
-            Shown(
-                article=article,
-                key=article.id,
-                updated_since_read=stored.updated_since_read,
-                scroll=scroll,
-            )
-        )
-
-    def _article_missing(self, article_id: str) -> None:
-        if article_id == self.open_id:
-            self.selection.open_id = None
-            self.view.show_placeholder("That article is no longer in the cache.")
-
-    def _marked(self, article_id: str, read: bool) -> None:
-        if self._open_row is not None and article_id == self._open_row.id:
-            self._open_row = replace(self._open_row, read=read, updated=False)
-        self.articles.update_row(article_id, read=read, updated=False)
-        self.lists.load_counts()
-
-    @on(ArticleView.LinkClicked)
-    def _link_clicked(self, event: ArticleView.LinkClicked) -> None:
-        self._open_url(event.url, schemes=("http", "https", "mailto"))
-
-    def _open_url(self, url: str | None, *, schemes: Sequence[str] = ("http", "https")) -> None:
-        if not url or not is_openable(url) or url.split(":", 1)[0].lower() not in schemes:
-            self.notify(
-                f"Not opening {one_line(url, 'an empty link')[:80]}: only "
-                f"{'/'.join(schemes)} links open.",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self.app.open_url(url)
-        self.notify(f"Opening {one_line(url)[:100]}", markup=False, timeout=3)
 
     # -- unread navigation ----------------------------------------------------------------
 
@@ -543,42 +469,13 @@ class MainScreen(Screen[None]):
     # -- read / star ----------------------------------------------------------------------
 
     def _target(self) -> Row | None:
-        """The article an action applies to: the one under the list cursor while the
-        list has focus, else the open one (the pane or the ticker has focus)."""
-        row = self.articles.current
-        if (isinstance(self.focused, ArticleList) and row is not None) or self.open_id is None:
-            return row
-        index = self.articles.index_of(self.open_id)
-        return self.articles.rows[index] if index is not None else self._open_row
+        return self.article.target(list_focused=isinstance(self.focused, ArticleList))
 
     def action_toggle_read(self) -> None:
-        target = self._target()
-        if target is None:
-            self.notify("No article selected.", timeout=3)
-            return
-        self._marked(target.id, target.unread)
-        self._write_read(target.id, target.unread)
-
-    @work(thread=True, group="write", exit_on_error=False, description="Saving read state")
-    def _write_read(self, article_id: str, read: bool) -> None:
-        self.store.mark_read(article_id, read=read)
-        self._deliver(self.lists.load_counts)
+        self.article.toggle_read(self._target())
 
     def action_toggle_star(self) -> None:
-        target = self._target()
-        if target is None:
-            self.notify("No article selected.", timeout=3)
-            return
-        starred = not target.starred
-        self.articles.update_row(target.id, starred=starred)
-        if self._open_row is not None and target.id == self._open_row.id:
-            self._open_row = replace(self._open_row, starred=starred)
-        self._write_star(target.id, starred)
-
-    @work(thread=True, group="write", exit_on_error=False, description="Saving the star")
-    def _write_star(self, article_id: str, starred: bool) -> None:
-        self.store.set_starred(article_id, starred)
-        self._deliver(self.lists.load_counts)
+        self.article.toggle_star(self._target())
 
     # -- search ---------------------------------------------------------------------------
 
@@ -624,26 +521,11 @@ class MainScreen(Screen[None]):
 
     # -- browser, clipboard, locations ----------------------------------------------------
 
-    def _open_article(self) -> Article | None:
-        article = self.view.article
-        if article is None:
-            self.notify("Open an article first (enter).", timeout=3)
-        return article
-
     def action_open_browser(self) -> None:
-        article = self._open_article()
-        if article is not None:
-            self._open_url(article.url)
+        self.article.open_in_browser()
 
     def action_copy_link(self) -> None:
-        article = self._open_article()
-        if article is None:
-            return
-        if not article.url:
-            self.notify("This article has no link.", timeout=3)
-            return
-        self.app.copy_to_clipboard(article.url)
-        self.notify(f"Copied {one_line(article.url)[:100]}", markup=False, timeout=3)
+        self.article.copy_link()
 
     def action_open_location(self) -> None:
         self.app.push_screen(
@@ -654,51 +536,14 @@ class MainScreen(Screen[None]):
     def open_location(self, target: str | None) -> None:
         """Open a path or URL through the same pipeline as ``newsreader open``."""
         if target:
-            self.view.show_placeholder(f"Opening {one_line(target)[:200]}…")
             self.selection.open_id = None
-            self._open_location(target)
+            self.article.open_location(target)
 
-    @work(
-        thread=True,
-        exclusive=True,
-        group="article",
-        exit_on_error=False,
-        description="Opening the location",
-    )
-    def _open_location(self, target: str) -> None:
-        from newsreader.opener import open_location
-
-        reader = self.reader
-        opened = open_location(
-            target, store=self.store, offline=reader.offline, timeout=reader.config.timeout
-        )
-        document = opened.document
-        if isinstance(document, Article):
-            article = document
-        else:
-            from newsreader.render import document_json
-
-            data = document_json(document)
-            article = Article(
-                id="",
-                title=document.title or target,
-                url=document.url or document.feed_url,
-                section=f"feed · {len(document.items)} entries",
-                published=data["published"],
-                language=document.language,
-                lede=document.description,
-                markdown=data["markdown"],
-            )
-        self._deliver(self._location_opened, target, article, opened.warning)
-
-    def _location_opened(self, target: str, article: Article, warning: str | None) -> None:
-        self.selection.open_id = article.id or None
-        self._open_row = None
-        self.view.show(Shown(article=article, key=article.id or target))
+    @on(ArticleConcern.LocationOpened)
+    def _location_opened(self, event: ArticleConcern.LocationOpened) -> None:
+        self.selection.open_id = event.article_id
         self._show_reading()
-        if warning:
-            self.notify(one_line(warning), severity="warning", markup=False)
-        if article.id:
+        if event.article_id:
             self.lists.refresh_rows()
             self.lists.load_counts()
 
