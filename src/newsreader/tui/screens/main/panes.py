@@ -11,8 +11,9 @@ Adding a pane
 Three places, nothing more. The section list is the worked example:
 
 1. **One widget file**, ``tui/widgets/sections.py``: :class:`SectionList` draws its
-   rows, posts messages up (``SectionList.SectionHighlighted``) and never touches the
-   store or a sibling widget.
+   rows, can take the focus (``tab``/``h``/``l`` move to every pane), posts messages
+   up (``SectionList.SectionHighlighted``) and never touches the store or a sibling
+   widget.
 2. **One entry** in :data:`PANES`, at its place from left to right::
 
        Pane("sections", SectionList, alone_class="-show-sections"),
