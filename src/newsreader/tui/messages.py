@@ -1,7 +1,9 @@
-"""Messages that cross from the sync worker thread to the reader's screen.
+"""Messages that cross from a worker thread (or another thread) to the reader.
 
-Widget messages live on the widget that sends them (``ArticleList.ArticleSelected``);
-these are the ones a worker posts, so they belong to no widget.
+Widget messages live on the widget that sends them (``ArticleList.ArticleSelected``),
+and a concern's on the concern (``SyncConcern.CacheChanged``); these are the ones a
+thread posts, so they belong to no widget: the sync's progress and end (to the
+screen's sync concern) and a mended cache (to the app).
 """
 
 from __future__ import annotations
