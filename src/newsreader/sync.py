@@ -51,6 +51,7 @@ __all__ = [
     "SyncProgress",
     "SyncReport",
     "active_sources",
+    "default_workers",
     "run_sync",
     "sync",
 ]
@@ -480,6 +481,14 @@ async def _all_or_none(tasks: list[asyncio.Task[Any]]) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+def default_workers() -> int:
+    """Worker processes for a sync on this machine: one per core beyond the first
+    (this process fetches and writes on its own), at most two."""
+    import os
+
+    return max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
 def _select(config: Config, names: Iterable[str] | None) -> tuple[SourceConfig, ...]:

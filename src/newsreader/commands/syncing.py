@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 
@@ -60,13 +59,11 @@ class _Progress:
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
-    from newsreader.sync import run_sync
+    from newsreader.sync import default_workers, run_sync
 
     if ctx.offline:
         raise UsageError("sync needs the network: drop --offline")
     progress = _Progress()
-    # A spare core parses feeds in a worker process while this one fetches and writes.
-    workers = max(0, min(2, (os.cpu_count() or 1) - 1))
     try:
         report = run_sync(
             ctx.config,
@@ -75,7 +72,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
             force=args.force,
             full_text=args.full_text,
             progress=progress,
-            parse_workers=workers,
+            parse_workers=default_workers(),
         )
     finally:
         progress.close()

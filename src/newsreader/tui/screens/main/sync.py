@@ -70,6 +70,7 @@ class SyncConcern(Concern):
     def start(self, names: tuple[str, ...] | None, *, manual: bool = True) -> None:
         """Sync ``names`` (all sources when None) in a worker; --offline keeps to local
         folders and files. ``manual``: the reader asked (say why nothing happens)."""
+        from newsreader.sources.registry import needs_network
         from newsreader.sync import active_sources
 
         reader = self.reader
@@ -82,7 +83,7 @@ class SyncConcern(Concern):
                 self.notify("The cache is read-only: nothing can be synced.", severity="warning")
             return
         if reader.offline:
-            local = [s.name for s in active_sources(reader.config) if not s.url]
+            local = [s.name for s in active_sources(reader.config) if not needs_network(s)]
             chosen = [n for n in (names or local) if n in local]
             if not chosen:
                 if manual:
@@ -98,7 +99,7 @@ class SyncConcern(Concern):
 
     @work(thread=True, group=GROUP, exit_on_error=False, description="Sync")
     def _sync(self, names: tuple[str, ...] | None) -> None:
-        from newsreader.sync import run_sync
+        from newsreader.sync import default_workers, run_sync
 
         report: SyncReport | None = None
         try:
@@ -107,6 +108,7 @@ class SyncConcern(Concern):
                 self.store,
                 names=names,
                 progress=lambda progress: self.post_message(SyncProgressed(progress)),
+                parse_workers=default_workers(),
             )
         finally:
             self.post_message(SyncFinished(report, names or ()))
