@@ -73,13 +73,15 @@ class WorkerPool:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        """Workers started on the first call; :meth:`grow` may add more."""
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: list[_Worker] = []
         self._starting: asyncio.Task[None] | None = None
+        self._growing = asyncio.Lock()
 
-    async def _start(self) -> None:
-        idle: asyncio.Queue[_Worker] = asyncio.Queue()
-        for _ in range(self.size):
+    async def _spawn(self, count: int) -> None:
+        idle = self._idle if self._idle is not None else asyncio.Queue()
+        for _ in range(count):
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -92,6 +94,21 @@ class WorkerPool:
             self._all.append(worker)
             idle.put_nowait(worker)
         self._idle = idle
+
+    async def _start(self) -> None:
+        await self._spawn(self.size)
+
+    async def grow(self, size: int) -> None:
+        """Have at least ``size`` workers (once the first call has started them): for
+        work that deserves every core, at the price of one more process in memory."""
+        async with self._growing:
+            if self._idle is None:
+                self.size = max(self.size, size)
+                return
+            if size > len(self._all):
+                with contextlib.suppress(OSError):  # as many as could start
+                    await self._spawn(size - len(self._all))
+            self.size = len(self._all)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         if self._idle is None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -234,6 +235,7 @@ class _Sync:
         progress: Callable[[SyncProgress], None] | None,
         now: datetime,
         total: int,
+        page_workers: int = 0,
     ) -> None:
         self.config = config
         self.store = store
@@ -247,6 +249,8 @@ class _Sync:
         self.pages = asyncio.Semaphore(config.full_text_concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.parsers: WorkerPool | None = None
+        self.page_workers = page_workers
+        self.grown = False
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsreader-store")
         self.batches = _BatchingWriter(store, self.writer)
         # Sources between "fetch starts" and "stored": bounds the parsed articles
@@ -382,6 +386,11 @@ class _Sync:
         from newsreader.sources.http import fetch
 
         assert entry.url is not None
+        if self.parsers is not None and not self.grown:
+            # Extracting pages is most of a full-text sync's work: every core gets a
+            # worker (feeds alone keep one core for this process, and less memory).
+            self.grown = True
+            await self.parsers.grow(self.page_workers)
         try:
             async with self.pages, self.slot(entry.url):
                 raw = await fetch(
@@ -485,9 +494,8 @@ async def _all_or_none(tasks: list[asyncio.Task[Any]]) -> None:
 
 def default_workers() -> int:
     """Worker processes for a sync on this machine: one per core beyond the first
-    (this process fetches and writes on its own), at most two."""
-    import os
-
+    (this process fetches and writes on its own), at most two. Full-text pages, whose
+    extraction is most of the work, get one per core (at most four)."""
     return max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
@@ -550,6 +558,7 @@ async def sync(
             progress=progress,
             now=now or datetime.now(UTC),
             total=len(sources),
+            page_workers=max(parse_workers, min(4, os.cpu_count() or 1)) if parse_workers else 0,
         )
         return await run.run(sources, parsers)
     finally:
