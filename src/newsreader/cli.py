@@ -68,14 +68,21 @@ def _lazy(module: str, function: str) -> Handler:
     return run
 
 
-def _table_format(parser: argparse.ArgumentParser) -> None:
+def _format(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """``--format``, its choices taken from a format table (the first is the default)."""
     parser.add_argument(
         "--format",
         "-f",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table)",
+        choices=tuple(formats),
+        default=formats[0],
+        help=f"output format (default: {formats[0]})",
     )
+
+
+def _table_format(parser: argparse.ArgumentParser) -> None:
+    from newsreader.output import LIST_FORMATS
+
+    _format(parser, list(LIST_FORMATS))
 
 
 def _open_options(cmd: argparse.ArgumentParser) -> None:
@@ -85,13 +92,9 @@ def _open_options(cmd: argparse.ArgumentParser) -> None:
         "from a file or URL are cached."
     )
     cmd.add_argument("target", metavar="TARGET", help="a file path, an http(s) URL or a cached id")
-    cmd.add_argument(
-        "--format",
-        "-f",
-        choices=("md", "text", "json"),
-        default="md",
-        help="output format (default: md)",
-    )
+    from newsreader.output import DOCUMENT_FORMATS
+
+    _format(cmd, list(DOCUMENT_FORMATS))
     cmd.add_argument(
         "--timeout",
         type=_seconds,

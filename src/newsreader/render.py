@@ -1,4 +1,4 @@
-"""Articles and feeds as the CLI prints them: Markdown, plain text or JSON.
+"""Articles and feeds as the CLI prints them: Markdown, plain text or JSON objects.
 
 The content layer has already cleaned every string, so rendering is only layout. The
 JSON shape is the scripting API: the same keys for every document (missing values are
@@ -7,16 +7,13 @@ JSON shape is the scripting API: the same keys for every document (missing value
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Any
 
 from newsreader.content.markdown import escape_inline
 from newsreader.models import Article, Document, Feed, FeedItem
 
-__all__ = ["FORMATS", "Format", "document_json", "metadata_line", "render"]
+__all__ = ["document_json", "metadata_line", "render"]
 
-Format = Literal["md", "text", "json"]
-FORMATS: tuple[Format, ...] = ("md", "text", "json")
 _SUMMARY_PREVIEW = 400
 
 
@@ -111,11 +108,9 @@ def document_json(document: Document) -> dict[str, Any]:
     }
 
 
-def render(document: Document, fmt: Format) -> str:
-    """The whole printout of one document, ending with a newline."""
-    if fmt == "json":
-        return json.dumps(document_json(document), ensure_ascii=False, indent=2) + "\n"
-    markdown = fmt == "md"
+def render(document: Document, *, markdown: bool) -> str:
+    """The whole printout of one document as Markdown or plain text, ending with a
+    newline (JSON is :func:`document_json`, printed by :mod:`newsreader.output`)."""
     title = document.title or "(untitled)"
     if isinstance(document, Article):
         meta = metadata_line(document)

@@ -8,18 +8,19 @@ Textual; heavy modules are imported inside the command that needs them.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from newsreader.output import write
 
 if TYPE_CHECKING:
     from newsreader.config import Config
     from newsreader.paths import Paths
     from newsreader.store import Store
 
-__all__ = ["Context", "local_time", "print_json", "warn", "write"]
+__all__ = ["Context", "local_time", "warn", "write"]
 
 
 class Context:
@@ -57,20 +58,10 @@ class Context:
             self._store = None
 
 
-def write(text: str) -> None:
-    """Write to stdout (the reader of a pipe may leave: cli.py handles BrokenPipe)."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
 def warn(message: str) -> None:
     """One line on stderr that does not stop the command."""
     sys.stderr.write(f"newsreader: {message}\n")
     sys.stderr.flush()
-
-
-def print_json(data: Any) -> None:
-    write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def local_time(iso: str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from newsreader.commands import Context, print_json, write
+from newsreader.commands import Context, write
 
 __all__ = ["cmd_cache"]
 
@@ -18,45 +18,41 @@ def _size(count: float) -> str:
 
 
 def cmd_cache(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.output import Details, emit
+
     if args.action == "path":
         paths = ctx.paths
-        if args.format == "json":
-            print_json(
-                {
-                    "cache": str(paths.db_path),
-                    "config": str(paths.config_file),
-                    "data_dir": str(paths.data_dir),
-                    "config_dir": str(paths.config_dir),
-                }
-            )
-        else:
-            write(f"cache   {paths.db_path}\nconfig  {paths.config_file}\n")
+        record = {
+            "cache": str(paths.db_path),
+            "config": str(paths.config_file),
+            "data_dir": str(paths.data_dir),
+            "config_dir": str(paths.config_dir),
+        }
+        lines = [("cache", str(paths.db_path)), ("config", str(paths.config_file))]
+        emit(Details(record, lines), args.format)
         return 0
     store = ctx.store()
     if args.action == "info":
         info = store.info()
-        if args.format == "json":
-            print_json(
-                {
-                    "path": str(info.path),
-                    "size_bytes": info.size_bytes,
-                    "schema_version": info.schema_version,
-                    "articles": info.articles,
-                    "unread": info.unread,
-                    "starred": info.starred,
-                    "sources": info.sources,
-                    "sections": info.sections,
-                }
-            )
-        else:
-            write(
-                f"path            {info.path}\n"
-                f"size            {_size(info.size_bytes)}\n"
-                f"schema version  {info.schema_version}\n"
-                f"articles        {info.articles} ({info.unread} unread, {info.starred} starred)\n"
-                f"sources         {info.sources}\n"
-                f"sections        {info.sections}\n"
-            )
+        details: dict[str, object] = {
+            "path": str(info.path),
+            "size_bytes": info.size_bytes,
+            "schema_version": info.schema_version,
+            "articles": info.articles,
+            "unread": info.unread,
+            "starred": info.starred,
+            "sources": info.sources,
+            "sections": info.sections,
+        }
+        lines = [
+            ("path", str(info.path)),
+            ("size", _size(info.size_bytes)),
+            ("schema version", str(info.schema_version)),
+            ("articles", f"{info.articles} ({info.unread} unread, {info.starred} starred)"),
+            ("sources", str(info.sources)),
+            ("sections", str(info.sections)),
+        ]
+        emit(Details(details, lines), args.format)
         return 0
     if args.action == "prune":
         keep = args.keep if args.keep is not None else ctx.config.max_articles

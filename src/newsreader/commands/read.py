@@ -6,18 +6,18 @@ import argparse
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from newsreader.commands import Context, local_time, print_json, warn, write
+from newsreader.commands import Context, local_time, warn, write
 from newsreader.errors import NotCachedError, StoreError, UsageError
 
 if TYPE_CHECKING:
-    from newsreader.rows import ArticleRef
+    from newsreader.rows import ArticleRef, SearchHit
 
 __all__ = ["cmd_list", "cmd_mark", "cmd_open", "cmd_search", "cmd_sections"]
 
 
 def cmd_open(ctx: Context, args: argparse.Namespace) -> int:
     from newsreader.opener import open_location
-    from newsreader.render import render
+    from newsreader.output import emit_document
     from newsreader.sources.limits import DEFAULT_TIMEOUT
 
     store = None
@@ -33,7 +33,7 @@ def cmd_open(ctx: Context, args: argparse.Namespace) -> int:
     )
     if opened.warning:
         warn(f"warning: {opened.warning}")
-    write(render(opened.document, args.format))
+    emit_document(opened.document, args.format)
     return 0
 
 
@@ -53,7 +53,8 @@ def _row_json(row: ArticleRef) -> dict[str, Any]:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
-    from newsreader.table import Column, render_table
+    from newsreader.output import Field, Listing, emit
+    from newsreader.table import Column
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
@@ -64,75 +65,59 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         starred=args.starred,
         limit=args.limit,
     )
-    if args.format == "json":
-        print_json([_row_json(row) for row in rows])
-        return 0
-    columns = [
-        Column("ID"),
-        Column(""),
-        Column("DATE"),
-        Column("SOURCE", flexible=True),
-        Column("TITLE", flexible=True),
+    fields: list[Field[ArticleRef]] = [
+        Field(Column("ID"), lambda row: row.id),
+        Field(Column(""), _flags),
+        Field(Column("DATE"), lambda row: local_time(row.published)),
+        Field(Column("SOURCE", flexible=True), lambda row: row.source or ""),
+        Field(Column("TITLE", flexible=True), lambda row: row.title or "(untitled)"),
     ]
-    table = [
-        [
-            row.id,
-            _flags(row),
-            local_time(row.published),
-            row.source or "",
-            row.title or "(untitled)",
-        ]
-        for row in rows
-    ]
-    write(render_table(columns, table) if rows else "no articles\n")
+    emit(Listing(rows, _row_json, fields, empty="no articles"), args.format)
     return 0
 
 
 def cmd_sections(ctx: Context, args: argparse.Namespace) -> int:
-    from newsreader.table import Column, render_table
+    from newsreader.output import Field, Listing, emit
+    from newsreader.rows import SectionCount
+    from newsreader.table import Column
 
     store = ctx.store()
     sections = store.sections()
     totals = store.totals()
-    if args.format == "json":
-        print_json(
-            {
-                "sections": [asdict(s) for s in sections],
-                "totals": asdict(totals),
-            }
-        )
-        return 0
-    rows = [[s.name, str(s.total), str(s.unread)] for s in sections]
-    rows.append(["(all)", str(totals.articles), str(totals.unread)])
-    columns = [
-        Column("SECTION", flexible=True),
-        Column("ARTICLES", right=True),
-        Column("UNREAD", right=True),
+    fields: list[Field[SectionCount]] = [
+        Field(Column("SECTION", flexible=True), lambda s: s.name),
+        Field(Column("ARTICLES", right=True), lambda s: str(s.total)),
+        Field(Column("UNREAD", right=True), lambda s: str(s.unread)),
     ]
-    write(render_table(columns, rows))
+    listing = Listing(
+        sections,
+        asdict,
+        fields,
+        footer=[["(all)", str(totals.articles), str(totals.unread)]],
+        document=lambda records: {"sections": records, "totals": asdict(totals)},
+    )
+    emit(listing, args.format)
     return 0
 
 
+def _hit_json(hit: SearchHit) -> dict[str, Any]:
+    return {k: v for k, v in asdict(hit).items() if k != "sort_key"}
+
+
 def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
-    from newsreader.table import Column, render_table
+    from newsreader.output import Field, Listing, emit
+    from newsreader.table import Column
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
     hits = ctx.store().search(args.query, section=args.section, limit=args.limit)
-    if args.format == "json":
-        print_json([{k: v for k, v in asdict(h).items() if k not in ("sort_key",)} for h in hits])
-        return 0
-    if not hits:
-        write("no matches\n")
-        return 0
-    columns = [
-        Column("ID"),
-        Column("DATE"),
-        Column("TITLE", flexible=True),
-        Column("MATCH", flexible=True),
+    fields: list[Field[SearchHit]] = [
+        Field(Column("ID"), lambda h: h.id),
+        Field(Column("DATE"), lambda h: local_time(h.published)),
+        Field(Column("TITLE", flexible=True), lambda h: h.title or "(untitled)"),
+        Field(Column("MATCH", flexible=True), lambda h: h.snippet),
     ]
-    rows = [[h.id, local_time(h.published), h.title or "(untitled)", h.snippet] for h in hits]
-    write(render_table(columns, rows))
+    emit(Listing(hits, _hit_json, fields, empty="no matches"), args.format)
     return 0
 
 

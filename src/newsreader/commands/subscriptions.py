@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from newsreader.commands import Context, local_time, print_json, warn, write
+from newsreader.commands import Context, local_time, warn, write
 from newsreader.config import SourceConfig
 from newsreader.errors import ConfigError, FetchError, ParseError, UsageError
 
@@ -92,58 +92,54 @@ def cmd_remove(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_sources(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.output import Field, Listing, emit
+    from newsreader.rows import SourceState
     from newsreader.sync import active_sources
-    from newsreader.table import Column, render_table
+    from newsreader.table import Column
 
     sources = active_sources(ctx.config)
-    states = {}
+    states: dict[str, SourceState] = {}
     if ctx.paths.db_path.exists():
         states = {state.name: state for state in ctx.store().sources()}
     demo = not ctx.config.sources
-    if args.format == "json":
-        print_json(
-            [
-                {
-                    "name": s.name,
-                    "url": s.url,
-                    "path": s.path,
-                    "section": s.section,
-                    "flash": s.flash,
-                    "full_text": ctx.config.full_text_for(s),
-                    "demo": demo,
-                    "articles": states[s.name].article_count if s.name in states else 0,
-                    "last_success": states[s.name].last_success_at if s.name in states else None,
-                    "last_error": states[s.name].last_error if s.name in states else None,
-                    "last_error_at": states[s.name].last_error_at if s.name in states else None,
-                }
-                for s in sources
-            ]
-        )
-        return 0
-    rows = []
-    for s in sources:
+
+    def record(s: SourceConfig) -> dict[str, object]:
         state = states.get(s.name)
-        error = state.last_error if state and state.error_count else ""
-        rows.append(
-            [
-                s.name + (" ⚡" if s.flash else ""),
-                s.section or "",
-                str(state.article_count) if state else "0",
-                local_time(state.last_success_at) if state else "never",
-                error or "",
-                s.location,
-            ]
-        )
-    columns = [
-        Column("NAME"),
-        Column("SECTION"),
-        Column("ARTICLES", right=True),
-        Column("LAST SUCCESS"),
-        Column("LAST ERROR", flexible=True),
-        Column("LOCATION", flexible=True),
+        return {
+            "name": s.name,
+            "url": s.url,
+            "path": s.path,
+            "section": s.section,
+            "flash": s.flash,
+            "full_text": ctx.config.full_text_for(s),
+            "demo": demo,
+            "articles": state.article_count if state else 0,
+            "last_success": state.last_success_at if state else None,
+            "last_error": state.last_error if state else None,
+            "last_error_at": state.last_error_at if state else None,
+        }
+
+    def error(s: SourceConfig) -> str:
+        state = states.get(s.name)
+        return (state.last_error or "") if state and state.error_count else ""
+
+    def success(s: SourceConfig) -> str:
+        state = states.get(s.name)
+        return local_time(state.last_success_at) if state else "never"
+
+    fields: list[Field[SourceConfig]] = [
+        Field(Column("NAME"), lambda s: s.name + (" ⚡" if s.flash else "")),
+        Field(Column("SECTION"), lambda s: s.section or ""),
+        Field(
+            Column("ARTICLES", right=True),
+            lambda s: str(states[s.name].article_count) if s.name in states else "0",
+        ),
+        Field(Column("LAST SUCCESS"), success),
+        Field(Column("LAST ERROR", flexible=True), error),
+        Field(Column("LOCATION", flexible=True), lambda s: s.location),
     ]
-    write(render_table(columns, rows))
-    if demo:
+    emit(Listing(sources, record, fields), args.format)
+    if demo and args.format == "table":
         warn(
             "no source configured: these are the bundled demo edition's "
             "(add your own with `newsreader add URL`)"
