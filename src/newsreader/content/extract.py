@@ -5,8 +5,8 @@ pages: 0.930 on our development set against 0.881 for readability-lxml). Around 
 newsreader adds what a reader wants and an extractor does not do (0.96 on the same set):
 
 - metadata read from JSON-LD, OpenGraph and the visible page (:mod:`.metadata`);
-- the lede put first, once, and the lead picture's caption once (pictures themselves
-  stay out: with them trafilatura keeps every caption and credit line);
+- the lede put first, once, and the article's figures where the page shows them,
+  each with its caption and without its photo credit (:mod:`.figures`);
 - the title, the byline and the date line kept out of the body;
 - what trafilatura lets through around the story taken out block by block: link
   lists, "read more" teasers, share and subscribe lines, photo credits, copyright
@@ -24,11 +24,19 @@ import logging
 import re
 from html import escape
 from itertools import islice
+from typing import NamedTuple
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from newsreader.content.dates import parse_date
+from newsreader.content.figures import (
+    FIGURE_MARK,
+    collect_images,
+    is_duplicate_caption,
+    place_figures,
+    strip_pictures,
+)
 from newsreader.content.language import guess_language
 from newsreader.content.markdown import convert_body
 from newsreader.content.metadata import (
@@ -36,15 +44,14 @@ from newsreader.content.metadata import (
     DATE_LINE,
     PageMeta,
     fill_from_body,
-    find_headline,
     read_metadata,
     strip_byline_prefix,
 )
-from newsreader.content.sanitize import clean_line
+from newsreader.content.sanitize import safe_url
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, path_key
 from newsreader.lazy_pattern import LazyPattern
-from newsreader.models import Article
+from newsreader.models import Article, Image
 
 __all__ = ["extract_article", "parse_html"]
 
@@ -181,12 +188,6 @@ _AUTHOR_HEADING = LazyPattern(
     r"[àa] propos de l'auteur|l'auteur|sobre el autor|el autor)\W*$",
     re.IGNORECASE,
 )
-# "Foto: Jane Doe", "(Photo: AFP)", "© Reuters", "/ Getty Images" at a caption's end.
-_CAPTION_CREDIT = LazyPattern(
-    r"[\s(\[|]*(?:(?:fotos?|photos?|bild|image|credits?|cr[ée]dits?(?: photos?)?|quelle|source|"
-    r"copyright)\s*:|©|\(c\)\s).*$|\s/\s*[^/]{2,40}$",
-    re.IGNORECASE,
-)
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -196,8 +197,6 @@ _TOO_SHORT = 250
 # 40,000 take 90 s. A longer page (a book on one page, or one built to stall readers)
 # is read up to here.
 MAX_BLOCKS = 10_000
-# How much text (a byline, a date) may sit between the headline and a lead picture.
-_LEAD_GAP = 60
 _CONTACT = LazyPattern(
     r"^\W*(?:tel|t[ée]l[ée]?phone|telefon|phone|mobil|fax|e-?mail|mail|kontakt|contact|adresse|address)\b",
     re.IGNORECASE,
@@ -265,8 +264,9 @@ def _bounded(tree: HtmlElement) -> bool:
 def _main_content(tree: HtmlElement, url: str | None) -> etree._Element | None:
     """The article body as simple HTML (p, h2, ul, blockquote, table, a).
 
-    Images stay out: with them trafilatura also keeps the captions and credit lines
-    of every picture, and a terminal shows no pictures anyway.
+    Images stay out: with them trafilatura keeps the caption and credit line of every
+    picture of the page as paragraphs; :mod:`.figures` puts the article's own
+    pictures back from the page, with their captions.
     """
     import trafilatura
     from trafilatura.htmlprocessing import convert_to_html
@@ -289,7 +289,7 @@ def _main_content(tree: HtmlElement, url: str | None) -> etree._Element | None:
     return html
 
 
-def _second_opinion(html: str, url: str | None) -> etree._Element | None:
+def _second_opinion(page: HtmlElement, url: str | None) -> etree._Element | None:
     """readability-lxml's idea of the article, for pages where trafilatura found
     next to nothing (a body in an unusual layout, a teaser-shaped story).
 
@@ -300,7 +300,8 @@ def _second_opinion(html: str, url: str | None) -> etree._Element | None:
     from readability.readability import Unparseable
 
     try:
-        summary = Document(_INVISIBLE.sub("", html), url=url).summary(html_partial=True)
+        html = etree.tostring(page, encoding="unicode", method="html")
+        summary = Document(html, url=url).summary(html_partial=True)
         tree = document_fromstring(summary)
     except (Unparseable, ValueError, TypeError, etree.LxmlError):
         return None
@@ -308,17 +309,24 @@ def _second_opinion(html: str, url: str | None) -> etree._Element | None:
     return body if body is not None else tree
 
 
+class _Body(NamedTuple):
+    """One extractor's body, cleaned, with the figures placed in it."""
+
+    element: etree._Element
+    figures: list[Image]
+
+
 def _longer_body(
-    body: etree._Element | None, html: str, url: str | None, meta: PageMeta
-) -> etree._Element | None:
+    body: _Body | None, page: HtmlElement, base: str | None, meta: PageMeta
+) -> _Body | None:
     """readability's body instead of a near-empty one, when it is clearly longer."""
-    alternative = _second_opinion(html, url)
+    alternative = _second_opinion(page, base)
     if alternative is None:
         return body
-    _clean_body(alternative, meta)
-    found = len(_block_text(body)) if body is not None else 0
+    figures = _clean_body(alternative, meta, page, base)
+    found = len(_block_text(body.element)) if body is not None else 0
     if len(_block_text(alternative)) >= max(2 * _TOO_SHORT, 3 * found):
-        return alternative
+        return _Body(alternative, figures)
     return body
 
 
@@ -338,12 +346,6 @@ def _inline_code(body: etree._Element) -> None:
 
 def _block_text_raw(element: etree._Element) -> str:
     return "".join(element.itertext()).strip()
-
-
-def _is_duplicate_caption(text: str) -> bool:
-    """``CaptionCaption``: a caption and its copy run together (alt text + figcaption)."""
-    half = len(text) // 2
-    return len(text) % 2 == 0 and half > 3 and text[:half] == text[half:]
 
 
 def _block_text(element: etree._Element) -> str:
@@ -519,9 +521,19 @@ def _drop_furniture(blocks: list[etree._Element], meta: PageMeta) -> list[etree.
             kept.append(element)
     # The story ends at its last real paragraph: what follows it is bios, tags,
     # contact lines, calls to subscribe and headings that announce something removed.
-    while kept and _is_tail_furniture(kept[-1], meta.author):
+    # A heading over a figure announces the figure: the story goes on there.
+    while kept and not _before_figure(kept[-1]) and _is_tail_furniture(kept[-1], meta.author):
         _drop(kept.pop())
     return kept
+
+
+def _before_figure(element: etree._Element) -> bool:
+    """Is one of the article's figures placed after this block?"""
+    for later in element.itersiblings():
+        if later.get(FIGURE_MARK) is not None:
+            return True
+    parent = element.getparent()
+    return parent is not None and parent.tag not in ("body", "html") and _before_figure(parent)
 
 
 def _repeats_header(element: etree._Element, raw: str, words: str, meta: PageMeta) -> bool:
@@ -540,10 +552,17 @@ def _repeats_header(element: etree._Element, raw: str, words: str, meta: PageMet
     )
 
 
-def _clean_body(body: etree._Element, meta: PageMeta) -> None:
-    """Drop from the body what the header already shows (title, lede, byline, dates),
-    then the page furniture around the story."""
+def _clean_body(
+    body: etree._Element, meta: PageMeta, page: HtmlElement, base: str | None
+) -> list[Image]:
+    """Put the article's figures in place, drop from the body what the header already
+    shows (title, lede, byline, dates), then the page furniture around the story.
+
+    Returns the figures placed (see :func:`.figures.collect_images` for those kept).
+    """
     fill_from_body([_block_text(b) for b in _text_blocks(body)[:_HEAD_BLOCKS]], meta)
+    strip_pictures(body)
+    placed = place_figures(page, body, base, (meta.title, meta.headline, meta.lede))
     seen: set[str] = set()
     for element in list(body.iter(*_BLOCKS)):
         if element.getparent() is None:
@@ -555,7 +574,7 @@ def _clean_body(body: etree._Element, meta: PageMeta) -> None:
         else:
             drop = (
                 _repeats_header(element, raw, words, meta)
-                or _is_duplicate_caption(raw)
+                or is_duplicate_caption(raw)
                 # the same paragraph twice (print and mobile versions of a block)
                 or (element.tag in ("p", "figcaption") and len(words) > 20 and words in seen)
             )
@@ -565,6 +584,7 @@ def _clean_body(body: etree._Element, meta: PageMeta) -> None:
             seen.add(words)
     _drop_furniture(_text_blocks(body), meta)
     _drop_empty_containers(body)
+    return placed
 
 
 def _drop_empty_containers(body: etree._Element) -> None:
@@ -590,60 +610,6 @@ def _drop(element: etree._Element) -> None:
         else:
             parent.text = (parent.text or "") + element.tail
     parent.remove(element)
-
-
-def _caption_text(figcaption: etree._Element) -> str | None:
-    """A caption without its photo credit (``… Foto: Jane Doe``, ``… / AFP``)."""
-    text = clean_line(figcaption.text_content())
-    if not text:
-        return None
-    if _is_duplicate_caption(text):
-        text = text[: len(text) // 2]
-    text = _CAPTION_CREDIT.sub("", text).strip(" |/-–—·•,;:")
-    return text if len(_WORDS.findall(text)) >= 2 else None
-
-
-def _text_between(tree: HtmlElement, start: etree._Element, end: etree._Element) -> str:
-    """The visible text from the end of ``start`` to ``end`` in reading order."""
-    parts: list[str] = []
-    inside = False
-    for element in tree.iter():
-        if element is end:
-            break
-        if element is start:
-            inside = True
-            parts.append(element.tail or "")
-            continue
-        if not inside or start in element.iterancestors():
-            continue
-        if element.tag not in ("script", "style", "noscript", "template"):
-            parts.append(element.text or "")
-        parts.append(element.tail or "")
-        if sum(map(len, parts)) > 2000:
-            break
-    return " ".join(parts)
-
-
-def _lead_caption(tree: HtmlElement, body_words: str, lede: str | None) -> str | None:
-    """The caption of the lead picture: the one between the headline and the story.
-
-    Only a picture that nothing but the standfirst (and a byline or date) separates
-    from the headline counts; captions further down are no part of the text.
-    """
-    headline = find_headline(tree)
-    if headline is None:
-        return None
-    for figcaption in tree.iter("figcaption"):
-        between = _norm(_text_between(tree, headline, figcaption))
-        if lede:
-            between = between.replace(_norm(lede), "")
-        if len(between) > _LEAD_GAP:
-            return None
-        text = _caption_text(figcaption)
-        if text and _norm(text) not in body_words:
-            return text
-        return None
-    return None
 
 
 def _numbered_blocks(body: etree._Element) -> set[str]:
@@ -677,6 +643,17 @@ def _escape_numbers(markdown: str, numbered: set[str]) -> str:
     return _NUMBERED_LINE.sub(escape, markdown)
 
 
+def _document_base(tree: HtmlElement, url: str | None) -> str | None:
+    """What relative links and pictures resolve against: the page's ``<base href>``
+    (itself relative to the page), else the page's own URL."""
+    element = next(tree.iter("base"), None)
+    href = element.get("href") if element is not None else None
+    resolved = safe_url(href, url) if href else None
+    if resolved and resolved.startswith(("http://", "https://")):
+        return resolved
+    return url
+
+
 def extract_article(html: str, location: str) -> Article:
     """Extract the article of one HTML page.
 
@@ -685,26 +662,22 @@ def extract_article(html: str, location: str) -> Article:
     tree = parse_html(html)
     is_url = location.startswith(("http://", "https://"))
     meta = read_metadata(tree, location)  # before any cut: JSON-LD may sit at the end
-    if _bounded(tree):
-        html = etree.tostring(tree, encoding="unicode", method="html")
-    base = meta.url or (location if is_url else None)
-    body = _main_content(tree, base)
-    if body is not None:
-        _clean_body(body, meta)
-    if body is None or len(_block_text(body)) < _TOO_SHORT:
-        body = _longer_body(body, html, base, meta)
+    _bounded(tree)
+    base = _document_base(tree, meta.url or (location if is_url else None))
+    body: _Body | None = None
+    main = _main_content(tree, base)
+    if main is not None:
+        body = _Body(main, _clean_body(main, meta, tree, base))
+    if body is None or len(_block_text(body.element)) < _TOO_SHORT:
+        body = _longer_body(body, tree, base, meta)
     parts: list[str] = []
     numbered: set[str] = set()
+    images: tuple[Image, ...] = ()
     if body is not None:
-        numbered = _numbered_blocks(body)
-        parts.append(etree.tostring(body, encoding="unicode", method="html"))
-    body_words = _norm(_block_text(body)) if body is not None else ""
-    caption = _lead_caption(tree, body_words, meta.lede)
-    intro = ""
-    if meta.lede:
-        intro += f"<p>{escape(meta.lede, quote=False)}</p>"
-    if caption:
-        intro += f"<figure><figcaption>{escape(caption, quote=False)}</figcaption></figure>"
+        numbered = _numbered_blocks(body.element)
+        images = collect_images(body.element, body.figures)
+        parts.append(etree.tostring(body.element, encoding="unicode", method="html"))
+    intro = f"<p>{escape(meta.lede, quote=False)}</p>" if meta.lede else ""
     converted = convert_body(intro + "".join(parts), base)
     markdown = _escape_numbers(converted.markdown, numbered)
     if not converted.text and not meta.title:
@@ -724,5 +697,6 @@ def extract_article(html: str, location: str) -> Article:
         text=converted.text,
         headings=converted.headings,
         source=meta.site_name or (None if is_url else location),
-        image=meta.image,
+        image=images[0].src if images else meta.image,
+        images=images,
     )
