@@ -367,10 +367,19 @@ def _cjk_pattern() -> re.Pattern[str]:
 
 
 def _link_share(element: etree._Element, text: str) -> float:
-    """How much of a block's text is link text: near 1 for menus and teaser lists."""
+    """How much of a block's text is link text: near 1 for menus and teaser lists.
+
+    Only links to another page count: an anchor without a target, or one to a place
+    on the same page (a table of contents, a footnote, a heading's permalink), leads
+    nowhere else.
+    """
     if not text:
         return 0.0
-    linked = sum(len(_block_text(a)) for a in element.iter("a"))
+    linked = sum(
+        len(_block_text(a))
+        for a in element.iter("a")
+        if (href := (a.get("href") or "").strip()) and not href.startswith("#")
+    )
     return min(1.0, linked / len(text))
 
 
