@@ -25,6 +25,7 @@ import re
 from html import escape
 from itertools import islice
 from typing import NamedTuple
+from urllib.parse import urldefrag
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -271,9 +272,11 @@ def _main_content(tree: HtmlElement, url: str | None) -> etree._Element | None:
     import trafilatura
     from trafilatura.htmlprocessing import convert_to_html
 
+    # No URL for trafilatura: it resolves relative links against the site's root
+    # ("#notes" and "next.html" on /news/a.html lose their path); the converter
+    # resolves them against the page instead.
     document = trafilatura.bare_extraction(
         tree,
-        url=url,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -286,6 +289,7 @@ def _main_content(tree: HtmlElement, url: str | None) -> etree._Element | None:
         return None
     html: etree._Element = convert_to_html(content)
     _inline_code(html)
+    _unlink_in_page(html, url)
     return html
 
 
@@ -306,7 +310,9 @@ def _second_opinion(page: HtmlElement, url: str | None) -> etree._Element | None
     except (Unparseable, ValueError, TypeError, etree.LxmlError):
         return None
     body = tree if tree.tag == "body" else tree.find("body")
-    return body if body is not None else tree
+    body = body if body is not None else tree
+    _unlink_in_page(body, url)
+    return body
 
 
 class _Body(NamedTuple):
@@ -369,18 +375,23 @@ def _cjk_pattern() -> re.Pattern[str]:
 def _link_share(element: etree._Element, text: str) -> float:
     """How much of a block's text is link text: near 1 for menus and teaser lists.
 
-    Only links to another page count: an anchor without a target, or one to a place
-    on the same page (a table of contents, a footnote, a heading's permalink), leads
-    nowhere else.
+    Only links to another page count (see :func:`_unlink_in_page`).
     """
     if not text:
         return 0.0
-    linked = sum(
-        len(_block_text(a))
-        for a in element.iter("a")
-        if (href := (a.get("href") or "").strip()) and not href.startswith("#")
-    )
+    linked = sum(len(_block_text(a)) for a in element.iter("a") if a.get("href"))
     return min(1.0, linked / len(text))
+
+
+def _unlink_in_page(body: etree._Element, url: str | None) -> None:
+    """Links to a place on the same page (a table of contents, a footnote mark, a
+    heading's permalink) and anchors without a target lead nowhere else: their text
+    stays, as text, and does not make its block a link list."""
+    page = urldefrag(url)[0] if url else None
+    for link in body.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith("#") or (page and urldefrag(href)[0] == page):
+            link.attrib.pop("href", None)
 
 
 def _text_blocks(body: etree._Element) -> list[etree._Element]:
