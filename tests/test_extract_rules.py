@@ -26,6 +26,37 @@ def _text(body: str) -> str:
     return extract_article(_page(body), "https://port.example/market").text
 
 
+def test_what_the_page_hides_stays_out() -> None:
+    hidden = (
+        '<p style="display: none">The mobile edition repeats this sentence for small screens '
+        "only, and nobody reading on a computer ever sees it on the page.</p>"
+        "<div hidden><p>A dialog asking readers to subscribe before they may go on reading "
+        "the rest of the article, shown by a script after thirty seconds.</p></div>"
+        '<p style="color: red; visibility: hidden">Text kept for a script to reveal later, '
+        "invisible to anyone who opens the page.</p>"
+    )
+    text = _text(f"<p>{PARAGRAPHS[0]}</p>{hidden}<p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>")
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for gone in ("mobile edition", "subscribe before", "for a script to reveal"):
+        assert gone not in text
+
+
+def test_a_page_hidden_as_a_whole_until_a_script_runs_is_still_read() -> None:
+    body = '<div style="display:none">' + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>"
+    text = _text(body)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+
+
+def test_a_copied_passage_is_read_once_but_a_repeated_paragraph_twice() -> None:
+    first, second, third = PARAGRAPHS
+    copied = _text("".join(f"<p>{p}</p>" for p in (first, second, third, first, second)))
+    assert copied.count(first) == 1 and copied.count(second) == 1
+    refrain = _text(f"<p>{first}</p><p>{second}</p><h2>Again</h2><p>{second}</p><p>{third}</p>")
+    assert refrain.count(second) == 2
+
+
 def test_a_heading_made_of_a_permalink_is_no_link_list() -> None:
     body = (
         f"<p>{PARAGRAPHS[0]}</p>"

@@ -189,6 +189,14 @@ _AUTHOR_HEADING = LazyPattern(
     r"[àa] propos de l'auteur|l'auteur|sobre el autor|el autor)\W*$",
     re.IGNORECASE,
 )
+_HIDDEN_XPATH = (
+    "//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"
+    "[not(self::script or self::style or self::template or self::meta or self::link)]"
+)
+_HIDDEN_STYLE = LazyPattern(
+    r"^hidden$|(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
+    re.IGNORECASE,
+)
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -242,6 +250,32 @@ def parse_html(html: str) -> HtmlElement:
     if tree is None or not len(tree):
         raise ParseError("not an HTML page: nothing to read in it")
     return tree
+
+
+def _drop_hidden(tree: HtmlElement) -> None:
+    """Remove what the page hides from its readers (``hidden``, ``display: none``,
+    ``visibility: hidden`` written on the element): copies for other screens, closed
+    menus and dialogs, text kept for scripts.
+
+    An element holding most of the page's text is left alone: some pages hide their
+    whole body until a script has run.
+    """
+    found = tree.xpath(_HIDDEN_XPATH)
+    if not found:
+        return
+    total = len(tree.text_content())
+    removed: set[etree._Element] = set()
+    for element in found:
+        if element.tag in ("html", "body", "head") or not _HIDDEN_STYLE.search(
+            "hidden" if element.get("hidden") is not None else element.get("style") or ""
+        ):
+            continue
+        if any(ancestor in removed for ancestor in element.iterancestors()):
+            continue
+        if len(element.text_content()) > total / 2:
+            continue
+        removed.add(element)
+        _drop(element)
 
 
 def _bounded(tree: HtmlElement) -> bool:
@@ -583,7 +617,6 @@ def _clean_body(
     fill_from_body([_block_text(b) for b in _text_blocks(body)[:_HEAD_BLOCKS]], meta)
     strip_pictures(body)
     placed = place_figures(page, body, base, (meta.title, meta.headline, meta.lede))
-    seen: set[str] = set()
     for element in list(body.iter(*_BLOCKS)):
         if element.getparent() is None:
             continue
@@ -592,19 +625,41 @@ def _clean_body(
         if not words:
             drop = element.tag != "div" and element.find(".//img") is None
         else:
-            drop = (
-                _repeats_header(element, raw, words, meta)
-                or is_duplicate_caption(raw)
-                # the same paragraph twice (print and mobile versions of a block)
-                or (element.tag in ("p", "figcaption") and len(words) > 20 and words in seen)
-            )
+            drop = _repeats_header(element, raw, words, meta) or is_duplicate_caption(raw)
         if drop:
             _drop(element)
-        elif element.tag in ("p", "figcaption"):
-            seen.add(words)
+    _drop_copied_passages(body)
     _drop_furniture(_text_blocks(body), meta)
     _drop_empty_containers(body)
     return placed
+
+
+def _drop_copied_passages(body: etree._Element) -> None:
+    """A passage of the story printed twice (a print and a mobile version of the
+    article, both in the page): the second copy goes.
+
+    Only paragraphs that repeat together with a neighbour of different text count: a
+    single paragraph said twice may be the author's own repetition, and is kept.
+    """
+    paragraphs = [
+        (element, words)
+        for element in body.iter("p", "figcaption")
+        if len(words := _norm(_block_text(element))) > 20
+    ]
+    seen: set[str] = set()
+    repeated: list[bool] = []
+    for _, words in paragraphs:
+        repeated.append(words in seen)
+        seen.add(words)
+    for index, (element, words) in enumerate(paragraphs):
+        if not repeated[index]:
+            continue
+        neighbours = (index - 1, index + 1)
+        if any(
+            0 <= other < len(paragraphs) and repeated[other] and paragraphs[other][1] != words
+            for other in neighbours
+        ):
+            _drop(element)
 
 
 def _drop_empty_containers(body: etree._Element) -> None:
@@ -682,6 +737,7 @@ def extract_article(html: str, location: str) -> Article:
     tree = parse_html(html)
     is_url = location.startswith(("http://", "https://"))
     meta = read_metadata(tree, location)  # before any cut: JSON-LD may sit at the end
+    _drop_hidden(tree)
     _bounded(tree)
     base = _document_base(tree, meta.url or (location if is_url else None))
     body: _Body | None = None
