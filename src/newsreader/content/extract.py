@@ -272,7 +272,7 @@ def _drop_hidden(tree: HtmlElement) -> None:
             continue
         if any(ancestor in removed for ancestor in element.iterancestors()):
             continue
-        if len(element.text_content()) > total / 2:
+        if len(element.text_content()) > 0.8 * total:
             continue
         removed.add(element)
         _drop(element)
