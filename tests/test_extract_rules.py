@@ -90,3 +90,42 @@ def test_relative_links_resolve_against_the_page_not_the_site() -> None:
     )
     article = extract_article(_page(body), "https://port.example/news/market")
     assert "[the budget of the works](https://port.example/news/budget.html)" in article.markdown
+
+
+def test_page_furniture_in_several_languages_stays_out() -> None:
+    furniture = [
+        "<p>Image illustrative : Lego minifigures on a shelf</p>",
+        "<p>January 13, 2020 at 08:45 AM | categories:</p>",
+        "<p>(Alle Angaben ohne Gewähr)</p>",
+        "<p>Аdvеrtіѕе wіth thе most visited news site ~ Yоur соntеnt іѕ dеlіvеrеd іnѕtаntlу"
+        " tо thоuѕаndѕ оf uѕеrѕ!</p>",
+    ]
+    text = _text(
+        f"<p>{PARAGRAPHS[0]}</p>{furniture[0]}<p>{PARAGRAPHS[1]}</p>{furniture[1]}"
+        f"{furniture[2]}<p>{PARAGRAPHS[2]}</p>{furniture[3]}<p>{PARAGRAPHS[0][:60]} again.</p>"
+    )
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for gone in ("Image illustrative", "categories", "ohne Gewähr", "dеlіvеrеd"):
+        assert gone not in text, gone
+
+
+def test_a_russian_quote_is_no_disguised_text() -> None:
+    quote = "<p>«Мы будем продолжать работу», сказал Путин журналистам в Москве в пятницу.</p>"
+    text = _text(f"<p>{PARAGRAPHS[0]}</p>{quote}<p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>")
+    assert "сказал Путин" in text
+
+
+def test_a_caption_loses_its_credit_in_finnish_too() -> None:
+    figure = (
+        '<figure><img src="/merkel.jpg"><figcaption>Angela Merkel keskusteli keskiviikkona '
+        "Berliinissä. Kuva: ALEXANDER BECHER</figcaption></figure>"
+    )
+    article = extract_article(
+        _page(f"<p>{PARAGRAPHS[0]}</p>{figure}<p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>"),
+        "https://port.example/market",
+    )
+    assert [image.caption for image in article.images] == [
+        "Angela Merkel keskusteli keskiviikkona Berliinissä."
+    ]
+    assert "BECHER" not in article.markdown

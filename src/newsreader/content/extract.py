@@ -119,13 +119,15 @@ _MORE_LABEL = LazyPattern(
 _CREDIT = LazyPattern(
     r"^\W*(?:(?:photos?|fotos?|bild(?:er)?|images?|pictures?|illustrations?|cr[ée]dits?(?: photos?)?|"
     r"copyright|sources?|quelle|fuente|fonte|beitragsbild|titelbild|symbolbild|"
-    r"bildquelle|fotoquelle|fotocredit|video)\s*:|©|\(c\)\s|"
+    r"bildquelle|fotoquelle|fotocredit|video|kuvat?|billede|bilde|zdj[eę]cie|afbeelding|"
+    r"imagen|immagine|fotografia)(?:\s+[\w'’-]+){0,2}\s*:|©|\(c\)\s|"
     r"(?:image|media|photo|picture|video) (?:copyright|caption|credit|source))",
     re.IGNORECASE,
 )
 # A caption that ends with its credit: "Jane Doe in Paris. (Photo: AFP)".
 _ENDS_WITH_CREDIT = LazyPattern(
-    r"(?:^|[\s(\[|/])(?:fotos?|photos?|bild|image|picture|cr[ée]dits?(?: photos?)?|credits?)\s*:"
+    r"(?:^|[\s(\[|/])(?:fotos?|photos?|bild|image|picture|cr[ée]dits?(?: photos?)?|credits?|kuvat?|"
+    r"billede|bilde|zdj[eę]cie|afbeelding|imagen|immagine)\s*:"
     r"[^.!?:]{2,80}[)\]]?\s*\.?$",
     re.IGNORECASE,
 )
@@ -141,7 +143,8 @@ _COPYRIGHT = LazyPattern(
     r"written permission (?:is|must be) (?:required|obtained)|reproduction (?:interdite|prohibited)|"
     r"(?:this|the) (?:material|article|content|story) may not be "
     r"(?:re)?(?:published|broadcast|rewritten|redistributed)|"
-    r"^\W*(?:©|\(c\)|copyright)\s*(?:\d{4}|by\b)",
+    r"^\W*(?:©|\(c\)|copyright)\s*(?:\d{4}|by\b)|"
+    r"^\W*(?:alle )?angaben ohne gew[äa]hr\W*$",
     re.IGNORECASE,
 )
 # Calls to act: subscribe, follow, download the app, sign up.
@@ -197,6 +200,11 @@ _HIDDEN_STYLE = LazyPattern(
     r"^hidden$|(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
     re.IGNORECASE,
 )
+# Words spelled with Latin and Cyrillic look-alike letters ("Аdvеrtіѕе"): text written
+# to slip past filters, never an article's.
+_MIXED_SCRIPT = LazyPattern(
+    r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0400-\u04ff])[^\W\d_]+\b"
+)
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -229,7 +237,8 @@ _DATE_WORDS = LazyPattern(
     r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
     r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
-    r"[ap]\.?m\.?|cet|cest|mez|mesz|gmt|utc|[a-z]{1,4}t)\b|\d+",
+    r"[ap]\.?m\.?|cet|cest|mez|mesz|gmt|utc|[a-z]{1,4}t|"
+    r"categor(?:y|ies)|kategorien?|cat[ée]gories?|rubri(?:k|que)|filed|under|posted|in)\b|\d+",
     re.IGNORECASE,
 )
 
@@ -490,6 +499,8 @@ def _boilerplate_reason(element: etree._Element, text: str) -> str | None:
         return "date"
     if words <= 30 and _PROMO_STRONG.search(text):
         return "promo"
+    if not text.isascii() and len(_MIXED_SCRIPT.findall(text)) >= 2:
+        return "disguised"
     return None
 
 

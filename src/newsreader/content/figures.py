@@ -90,7 +90,8 @@ _CAPTION_CLASS = LazyPattern(
 # "Foto: Jane Doe", "(Photo: AFP)", "© Reuters", "/ Getty Images" at a caption's end.
 _CAPTION_CREDIT = LazyPattern(
     r"[\s(\[|]*(?:(?:fotos?|photos?|bild|image|credits?|cr[ée]dits?(?: photos?)?|quelle|source|"
-    r"copyright)\s*:|©|\(c\)\s).*$|\s/\s*[^/]{2,40}$",
+    r"copyright|kuvat?|billede|bilde|zdj[eę]cie|afbeelding|imagen|immagine)\s*:|©|\(c\)\s).*$|"
+    r"\s/\s*[^/]{2,40}$",
     re.IGNORECASE,
 )
 _FURNITURE_TAGS = frozenset({"nav", "footer", "aside", "form", "button", "select", "noscript"})
