@@ -11,7 +11,9 @@ newsreader adds what a reader wants and an extractor does not do (0.96 on the sa
 - what trafilatura lets through around the story taken out block by block: link
   lists, "read more" teasers, share and subscribe lines, photo credits, copyright
   notices, tag lists, and the author bio or contact lines that end so many pages;
-- readability-lxml as a second opinion when trafilatura finds next to nothing;
+- readability-lxml as a second opinion: a block trafilatura leaves out inside the
+  story comes back when readability kept it too (:mod:`.combine`), and readability's
+  body replaces one where trafilatura finds next to nothing;
 - links made absolute and filtered, and the body rendered by :mod:`.markdown`.
 
 Every rule looks at one block's text and links, in several languages; none knows a site.
@@ -30,6 +32,7 @@ from urllib.parse import urldefrag
 from lxml import etree
 from lxml.html import HtmlElement
 
+from newsreader.content.combine import fill_gaps, missing_blocks
 from newsreader.content.dates import parse_date
 from newsreader.content.figures import (
     FIGURE_MARK,
@@ -366,10 +369,15 @@ class _Body(NamedTuple):
 
 
 def _longer_body(
-    body: _Body | None, page: HtmlElement, base: str | None, meta: PageMeta
+    body: _Body | None,
+    second: etree._Element | None,
+    page: HtmlElement,
+    base: str | None,
+    meta: PageMeta,
 ) -> _Body | None:
-    """readability's body instead of a near-empty one, when it is clearly longer."""
-    alternative = _second_opinion(page, base)
+    """readability's body (``second``, if it has run already) instead of a near-empty
+    one, when it is clearly longer."""
+    alternative = second if second is not None else _second_opinion(page, base)
     if alternative is None:
         return body
     figures = _clean_body(alternative, meta, page, base)
@@ -752,11 +760,15 @@ def extract_article(html: str, location: str) -> Article:
     _bounded(tree)
     base = _document_base(tree, meta.url or (location if is_url else None))
     body: _Body | None = None
+    second: etree._Element | None = None
     main = _main_content(tree, base)
     if main is not None:
+        gaps = missing_blocks(tree, main)
+        if gaps and (second := _second_opinion(tree, base)) is not None:
+            fill_gaps(main, gaps, second)
         body = _Body(main, _clean_body(main, meta, tree, base))
     if body is None or len(_block_text(body.element)) < _TOO_SHORT:
-        body = _longer_body(body, tree, base, meta)
+        body = _longer_body(body, second, tree, base, meta)
     parts: list[str] = []
     numbered: set[str] = set()
     images: tuple[Image, ...] = ()

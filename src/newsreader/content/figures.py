@@ -16,13 +16,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from itertools import islice
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
+from newsreader.content.anchors import (
+    TEXT_BLOCKS,
+    BodyBlocks,
+    block_text,
+    in_furniture,
+    inside_figure,
+    near_ancestors,
+    slot,
+)
 from newsreader.content.sanitize import clean_line, safe_url
 from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Image
@@ -41,7 +49,6 @@ __all__ = [
 FIGURE_MARK = "data-newsreader-figure"
 """Attribute that marks the figures :func:`place_figures` put into a body."""
 
-_TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 _WORDS = re.compile(r"\w+")
 # Where a lazy-loading script keeps the real picture until it is scrolled into view,
 # in the order they are trusted; ``src`` then holds a placeholder.
@@ -72,16 +79,6 @@ _PLACEHOLDER = LazyPattern(
 )
 _IMAGE_FILE = LazyPattern(r"\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)(?:$|[?#])", re.IGNORECASE)
 _ICON_WORDS = LazyPattern(r"(?:^|[\s_-])(?:emoji|emoticon|smiley|icon|wp-smiley)(?:$|[\s_-])", re.I)
-# Boxes near a picture that say it is no part of the story: other stories, the author,
-# the site, sharing, advertising. Only the picture's nearest ancestors are looked at, so
-# that a page-wide class ("has-sidebar" on the body) does not hide every picture.
-_NOT_ARTICLE = LazyPattern(
-    r"related|recommend|teaser|promo|sponsor|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|banner|"
-    r"newsletter|subscri|share|sharing|social|author|avatar|byline|profile|logo|icon|"
-    r"comment|sidebar|widget|breadcrumb|footer|menu|popup|modal|cookie|consent|outbrain|"
-    r"taboola|more-|read-?more|next-|prev-|pagination|rating",
-    re.IGNORECASE,
-)
 _CAPTION_CLASS = LazyPattern(
     r"caption|legend|legende|légende|bildunterschrift|bildtext|image-?text|photo-?text|"
     r"description",
@@ -94,7 +91,6 @@ _CAPTION_CREDIT = LazyPattern(
     r"\s/\s*[^/]{2,40}$",
     re.IGNORECASE,
 )
-_FURNITURE_TAGS = frozenset({"nav", "footer", "aside", "form", "button", "select", "noscript"})
 _CONTAINERS = frozenset({"body", "article", "main", "section"})
 # Smallest width or height, in pixels, of a picture worth showing: below it are icons,
 # bullets, counters and social buttons.
@@ -128,10 +124,6 @@ def caption_text(raw: str | None) -> str | None:
 
 def _norm(text: str | None) -> str:
     return " ".join(_WORDS.findall((text or "").lower()))
-
-
-def _text(element: etree._Element) -> str:
-    return " ".join("".join(element.itertext()).split())
 
 
 def _http_url(value: str | None, base: str | None) -> str | None:
@@ -173,7 +165,7 @@ def image_source(img: etree._Element, base: str | None) -> str | None:
     candidates += [_largest(img.get(name)) for name in _LAZY_SETS]
     candidates += [img.get("src"), _largest(img.get("srcset"))]
     # libxml2 does not know <source> is empty: the <img> may sit inside one.
-    picture = next((a for a in _near_ancestors(img, 3) if a.tag == "picture"), None)
+    picture = next((a for a in near_ancestors(img, 3) if a.tag == "picture"), None)
     if picture is not None:
         candidates += [
             _largest(source.get("srcset") or source.get("data-srcset"))
@@ -210,35 +202,11 @@ def is_tracker(img: etree._Element, src: str) -> bool:
     return bool(_ICON_WORDS.search(img.get("class") or ""))
 
 
-def _near_ancestors(element: etree._Element, levels: int) -> list[etree._Element]:
-    found: list[etree._Element] = []
-    for ancestor in element.iterancestors():
-        if ancestor.tag in ("body", "html") or len(found) >= levels:
-            break
-        found.append(ancestor)
-    return found
-
-
-def _in_furniture(element: etree._Element) -> bool:
-    """Inside navigation, a form, an aside, a site header, or a box (nearby classes)
-    of other stories, sharing, the author or advertising."""
-    for ancestor in element.iterancestors():
-        tag = ancestor.tag
-        if tag in _FURNITURE_TAGS:
-            return True
-        if tag == "header":
-            return not any(a.tag in ("article", "main") for a in ancestor.iterancestors())
-    return any(
-        _NOT_ARTICLE.search(f"{a.get('class') or ''} {a.get('id') or ''}")
-        for a in _near_ancestors(element, 4)
-    )
-
-
 def _is_inline(img: etree._Element) -> bool:
     """Inside a sentence: in a paragraph or list item that has text of its own."""
     for ancestor in img.iterancestors():
-        if ancestor.tag in _TEXT_BLOCKS:
-            return bool(_text(ancestor))
+        if ancestor.tag in TEXT_BLOCKS:
+            return bool(block_text(ancestor))
         if ancestor.tag in _CONTAINERS or ancestor.tag in ("div", "figure"):
             return False
     return False
@@ -246,7 +214,7 @@ def _is_inline(img: etree._Element) -> bool:
 
 def _links_elsewhere(img: etree._Element, src: str, base: str | None) -> bool:
     """Inside a link to another page (a teaser), not to the picture itself."""
-    for ancestor in _near_ancestors(img, 3):
+    for ancestor in near_ancestors(img, 3):
         if ancestor.tag == "a":
             href = _http_url(ancestor.get("href"), base)
             return bool(href) and href != src and not _IMAGE_FILE.search(href or "")
@@ -254,7 +222,7 @@ def _links_elsewhere(img: etree._Element, src: str, base: str | None) -> bool:
 
 
 def _figure_of(img: etree._Element) -> etree._Element | None:
-    for ancestor in _near_ancestors(img, 6):
+    for ancestor in near_ancestors(img, 6):
         if ancestor.tag == "figure":
             return ancestor
     return None
@@ -264,7 +232,7 @@ def _loose_caption(img: etree._Element) -> str | None:
     """The caption of a picture outside ``<figure>``: the text of a caption-classed
     element next to it in a small box holding only that picture
     (``<div class="wp-caption"><img><p class="wp-caption-text">``)."""
-    for ancestor in _near_ancestors(img, 2):
+    for ancestor in near_ancestors(img, 2):
         if ancestor.tag in _CONTAINERS or sum(1 for _ in ancestor.iter("img")) > 1:
             return None
         for element in ancestor.iterdescendants():
@@ -287,7 +255,7 @@ def _picture(img: etree._Element, base: str | None) -> tuple[Image, etree._Eleme
     figure = _figure_of(img)
     if figure is None and (_is_inline(img) or (src and _links_elsewhere(img, src, base))):
         return None
-    if _in_furniture(img):
+    if in_furniture(img):
         return None
     if figure is not None:
         figcaption = next(figure.iter("figcaption"), None)
@@ -298,30 +266,6 @@ def _picture(img: etree._Element, base: str | None) -> tuple[Image, etree._Eleme
         return None
     alt = clean_line(img.get("alt")) or None
     return Image(src=src or "", alt=alt, caption=caption), figure if figure is not None else img
-
-
-def _key(text: str) -> str | None:
-    """How a block of the page is recognised in the body: its first ten words."""
-    words = [word.group() for word in islice(_WORDS.finditer(text.lower()), 10)]
-    return " ".join(words) if words else None
-
-
-def _is_leaf(element: etree._Element) -> bool:
-    return next(element.iterdescendants(*_TEXT_BLOCKS), None) is None
-
-
-def _inside_figure(element: etree._Element) -> bool:
-    return any(a.tag in ("figure", "figcaption") for a in _near_ancestors(element, 4))
-
-
-def _slot(block: etree._Element, root: etree._Element) -> etree._Element:
-    """Where a figure goes next to a block: after it, or after the list or table it
-    is part of (never inside one)."""
-    while (parent := block.getparent()) is not None and block is not root:
-        if parent is root or parent.tag in _CONTAINERS or parent.tag in ("div", "html"):
-            return block
-        block = parent
-    return block
 
 
 def strip_pictures(body: etree._Element) -> None:
@@ -368,13 +312,10 @@ def place_figures(
     which do not count as distance between the lead picture and the story. Returns the
     pictures in the order they were placed, which is their order in the page.
     """
-    blocks = [b for b in body.iter(*_TEXT_BLOCKS) if _is_leaf(b) and not _inside_figure(b)]
-    where: dict[str, list[int]] = {}
-    for index, block in enumerate(blocks):
-        if key := _key(_text(block)):
-            where.setdefault(key, []).append(index)
-    if not where:
+    index = BodyBlocks(body)
+    if not index:
         return []
+    last = len(index.blocks) - 1
     skip = {_norm(text) for text in header if text}
     current: int | None = None  # the last block of the body the walk has met
     since = 0  # characters of page text since that block
@@ -383,26 +324,22 @@ def place_figures(
     lead: Image | None = None
     held: set[int] = set()
     sources: set[str] = set()
-    for element in page.iter(*_TEXT_BLOCKS, "img"):
+    for element, text, found in index.walk(page, "img"):
         if element.tag == "img":
-            found = _picture(element, base)
-            if found is None or (found[0].src or None) in sources or id(found[1]) in held:
+            picture = _picture(element, base)
+            if picture is None or (picture[0].src or None) in sources or id(picture[1]) in held:
                 continue
-            held.add(id(found[1]))
-            sources.add(found[0].src)
-            pending.append(_Pending(found[0], current, since))
+            held.add(id(picture[1]))
+            sources.add(picture[0].src)
+            pending.append(_Pending(picture[0], current, since))
             continue
-        if current is not None and current == len(blocks) - 1 and (not pending or since):
+        if current == last and (not pending or since):
             break  # past the story's last block: what follows can only be furniture
-        if not _is_leaf(element) or _inside_figure(element):
-            continue
-        text = _text(element)
-        later = [i for i in where.get(_key(text) or "", ()) if current is None or i > current]
-        if not later:
+        if found is None:
             if _norm(text) not in skip:
                 since += len(text)
             continue
-        current, gap = later[0], since
+        current, gap = found, since
         since = 0
         for waiting in pending:
             if waiting.before is not None:
@@ -414,12 +351,12 @@ def place_figures(
     interior += [(w.image, w.before) for w in pending if w.before is not None and not w.since]
     placed: list[Image] = []
     if lead is not None:
-        _slot(blocks[0], body).addprevious(_new_figure(lead, 0))
+        slot(index.blocks[0], body).addprevious(_new_figure(lead, 0))
         placed.append(lead)
     after: dict[int, etree._Element] = {}
     for image, before in interior[: _MAX_FIGURES - len(placed)]:
         figure = _new_figure(image, len(placed))
-        after.get(before, _slot(blocks[before], body)).addnext(figure)
+        after.get(before, slot(index.blocks[before], body)).addnext(figure)
         after[before] = figure
         placed.append(image)
     _drop_caption_copies(body, placed)
@@ -432,9 +369,9 @@ def _drop_caption_copies(root: etree._Element, placed: list[Image]) -> None:
     if not captions:
         return
     for block in list(root.iter("p")):
-        if _inside_figure(block) or block.getparent() is None:
+        if inside_figure(block) or block.getparent() is None:
             continue
-        if _norm(caption_text(_text(block)) or _text(block)) in captions:
+        if _norm(caption_text(block_text(block)) or block_text(block)) in captions:
             block.getparent().remove(block)
 
 
