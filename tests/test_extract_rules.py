@@ -129,3 +129,17 @@ def test_a_caption_loses_its_credit_in_finnish_too() -> None:
         "Angela Merkel keskusteli keskiviikkona Berliinissä."
     ]
     assert "BECHER" not in article.markdown
+
+
+def test_a_date_line_left_between_blocks_is_furniture_too() -> None:
+    # trafilatura keeps this line as loose text after the heading, outside any block.
+    body = (
+        '<div class="post"><h2><a href="/blog/2020/01/13/market">The fish market reopens</a></h2>'
+        ' January 13, 2020 at 08:45 AM | categories: <a href="/c/port">Port</a>,'
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</div>"
+    )
+    page = f'<html lang="en"><head><title>Blog</title></head><body>{body}</body></html>'
+    text = extract_article(page, "https://port.example/blog/market").text
+    assert "January 13" not in text
+    assert text.startswith(PARAGRAPHS[0])

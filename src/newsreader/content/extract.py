@@ -208,6 +208,11 @@ _HIDDEN_STYLE = LazyPattern(
 _MIXED_SCRIPT = LazyPattern(
     r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0400-\u04ff])[^\W\d_]+\b"
 )
+# Blocks whose tail text is a block of its own, not the rest of a sentence (a link or
+# an emphasis left at the top level keeps its tail).
+_LOOSE_AFTER = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "pre", "div"}
+)
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -633,6 +638,7 @@ def _clean_body(
 
     Returns the figures placed (see :func:`.figures.collect_images` for those kept).
     """
+    _wrap_loose_text(body)
     fill_from_body([_block_text(b) for b in _text_blocks(body)[:_HEAD_BLOCKS]], meta)
     strip_pictures(body)
     placed = place_figures(page, body, base, (meta.title, meta.headline, meta.lede))
@@ -651,6 +657,25 @@ def _clean_body(
     _drop_furniture(_text_blocks(body), meta)
     _drop_empty_containers(body)
     return placed
+
+
+def _wrap_loose_text(body: etree._Element) -> None:
+    """Text an extractor left between blocks, outside any of them, becomes a paragraph
+    of its own, so that the rules below see it like any other block (a date line that
+    trafilatura left loose after a heading, for one)."""
+    root = body.find("body") if body.tag == "html" else body
+    if root is None:
+        return
+    first = next(iter(root), None)
+    if root.text and root.text.strip() and (first is None or first.tag in _LOOSE_AFTER):
+        paragraph = etree.Element("p")
+        paragraph.text, root.text = root.text.strip(), None
+        root.insert(0, paragraph)
+    for child in list(root):
+        if child.tail and child.tail.strip() and child.tag in _LOOSE_AFTER:
+            paragraph = etree.Element("p")
+            paragraph.text, child.tail = child.tail.strip(), None
+            child.addnext(paragraph)
 
 
 def _drop_copied_passages(body: etree._Element) -> None:
