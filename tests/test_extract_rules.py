@@ -3,6 +3,9 @@ built to show it: what a reader sees in a browser is what comes out."""
 
 from __future__ import annotations
 
+import pytest
+
+from newsreader.content import extract
 from newsreader.content.extract import extract_article
 
 PARAGRAPHS = [
@@ -143,3 +146,18 @@ def test_a_date_line_left_between_blocks_is_furniture_too() -> None:
     text = extract_article(page, "https://port.example/blog/market").text
     assert "January 13" not in text
     assert text.startswith(PARAGRAPHS[0])
+
+
+def test_an_address_to_write_to_is_no_link_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    # trafilatura drops such a paragraph on this page; readability keeps it, and the
+    # cleaning must not take it for a link list.
+    monkeypatch.setattr(extract, "_main_content", lambda tree, url: None)
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>"
+        "<p>Stallholders can apply until the end of March at this address:</p>"
+        '<p><a href="mailto:market@port.example">market@port.example</a></p>'
+        f"<p>{PARAGRAPHS[2]}</p>"
+    )
+    text = _text(body)
+    assert PARAGRAPHS[2] in text
+    assert "market@port.example" in text

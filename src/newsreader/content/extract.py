@@ -431,11 +431,16 @@ def _cjk_pattern() -> re.Pattern[str]:
 def _link_share(element: etree._Element, text: str) -> float:
     """How much of a block's text is link text: near 1 for menus and teaser lists.
 
-    Only links to another page count (see :func:`_unlink_in_page`).
+    Only links to another page count (see :func:`_unlink_in_page`): an e-mail address
+    written out as a link is an address to write to, not a link away.
     """
     if not text:
         return 0.0
-    linked = sum(len(_block_text(a)) for a in element.iter("a") if a.get("href"))
+    linked = 0
+    for a in element.iter("a"):
+        href, label = a.get("href") or "", _block_text(a)
+        if href and not (href.startswith("mailto:") and "@" in label):
+            linked += len(label)
     return min(1.0, linked / len(text))
 
 
