@@ -186,7 +186,8 @@ _PROMO_STRONG = LazyPattern(
     r"klicken sie hier|hier klicken|cliquez ici|abonnieren sie|abonnez-vous|inscrivez-vous|"
     r"suscr[íi]bete|sign up (?:for|to|here|now|today)|subscribe (?:to|now|here|for|today)|"
     r"(?:our|unseren?|notre|nos|nuestro) (?:free |daily |weekly |kostenlosen |gratuite )?newsletters?|"
-    r"download (?:the|our)\b.{0,40}\bapps?\b|jetzt (?:registrieren|anmelden|testen|abonnieren))",
+    r"download (?:the|our)\b.{0,40}\bapps?\b|jetzt (?:registrieren|anmelden|testen|abonnieren)|"
+    r"submit (?:your|a) (?:letters?|news ?tips?|tips?|stor(?:y|ies)|photos?|videos?)\b)",
     re.IGNORECASE,
 )
 _PERSON_NAME = LazyPattern(r"[A-ZÀ-Þ][\w.'-]+(?: [\w.'-]+){1,3}")
