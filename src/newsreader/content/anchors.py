@@ -134,11 +134,12 @@ class BodyBlocks:
         one), or None when the body does not have it. Elements named in ``also`` come
         in their place with no text; figure captions are skipped."""
         current: int | None = None
+        captions = {e for figure in page.iter("figure") for e in figure.iter(*TEXT_BLOCKS)}
         for element in page.iter(*TEXT_BLOCKS, *also):
             if element.tag in also:
                 yield element, "", None
                 continue
-            if not is_leaf(element) or inside_figure(element):
+            if element in captions or not is_leaf(element):
                 continue
             text = block_text(element)
             found = self.find(text, current)

@@ -15,20 +15,24 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import NamedTuple
 
-from lxml import etree
+from lxml import etree, html
 from lxml.html import HtmlElement
 
 from newsreader.content.anchors import BodyBlocks, block_text, in_furniture, slot
 from newsreader.content.metadata import BYLINE_PREFIX, DATE_LINE
 
-__all__ = ["fill_gaps", "missing_blocks"]
+__all__ = ["Gaps", "fill_gaps", "missing_blocks", "story_page"]
 
 # What is put back whole: a leaf inside one of these brings all of it.
 _UNITS = frozenset({"table", "ul", "ol", "dl", "blockquote", "pre"})
 _CONTAINERS = frozenset({"body", "article", "main", "section", "div", "html"})
 _DROPPED = ("script", "style", "noscript", "template", "form", "button", "iframe", "svg")
 _WORDS = re.compile(r"\w+")
+# Letters and digits a missing block other than a subheading must have to be worth a
+# second opinion: shorter ones are labels, and readability's time is better saved.
+_MIN_LETTERS = 80
 # How much of a long block's start and end readability must hold, in letters and digits.
 _EDGE = 300
 
@@ -50,22 +54,34 @@ def _unit(leaf: etree._Element) -> etree._Element:
     return unit
 
 
-def missing_blocks(page: HtmlElement, body: etree._Element) -> list[tuple[etree._Element, int]]:
-    """The page's blocks inside the story's span that ``body`` lacks, each with the
-    body block it follows; furniture (navigation, boxes of other stories, sharing,
-    the author) is no candidate."""
+class Gaps(NamedTuple):
+    """What the page shows inside the story that an extractor's body lacks."""
+
+    blocks: list[tuple[etree._Element, int]]
+    """Each missing block of the page, with the body block it follows."""
+    region: etree._Element | None
+    """The smallest element of the page holding the whole story, as the body has it."""
+
+
+def missing_blocks(page: HtmlElement, body: etree._Element) -> Gaps:
+    """The page's blocks inside the story's span that ``body`` lacks; furniture
+    (navigation, boxes of other stories, sharing, the author) is no candidate."""
     index = BodyBlocks(body)
     if not index:
-        return []
+        return Gaps([], None)
     last = len(index.blocks) - 1
     have = _flat(block_text(body))
     current: int | None = None
+    first_seen: etree._Element | None = None
+    last_seen: etree._Element | None = None
     waiting: list[tuple[etree._Element, int]] = []
     found: list[tuple[etree._Element, int]] = []
     seen: set[int] = set()
     for element, text, block in index.walk(page):
         if block is not None:
             current = block
+            first_seen = first_seen if first_seen is not None else element
+            last_seen = element
             found += waiting  # closed by a block of the story: inside its span
             waiting = []
             if current == last:
@@ -81,14 +97,37 @@ def missing_blocks(page: HtmlElement, body: etree._Element) -> list[tuple[etree.
         flat = _flat(text)
         if _candidate(unit, text, flat, have):
             waiting.append((unit, current))
-    return found
+    return Gaps(found, _common_ancestor(first_seen, last_seen))
+
+
+def _common_ancestor(
+    first: etree._Element | None, last: etree._Element | None
+) -> etree._Element | None:
+    if first is None or last is None:
+        return None
+    above = {id(a): a for a in (first, *first.iterancestors())}
+    for ancestor in (last, *last.iterancestors()):
+        if id(ancestor) in above:
+            return ancestor
+    return None
+
+
+def story_page(region: etree._Element) -> HtmlElement:
+    """A page made of a copy of ``region`` alone: what the second extractor reads, so
+    that it weighs the story's own blocks rather than the whole page (and is quick)."""
+    page = html.document_fromstring("<html><body></body></html>")
+    body = page.find("body")
+    if body is not None:
+        body.append(copy.deepcopy(region))
+    return page
 
 
 def _candidate(unit: etree._Element, text: str, flat: str, have: str) -> bool:
-    """A block the body lacks that could be story: not a header line, a link list or
-    furniture."""
+    """A block the body lacks that could be story: a subheading, or something longer
+    than a label; not a header line, a link list or furniture."""
+    heading = len(unit.tag) == 2 and unit.tag[0] == "h"
     return bool(
-        flat
+        (len(flat) >= _MIN_LETTERS or (heading and flat))
         and flat not in have
         and not _header_line(text)
         and not _mostly_links(unit, text)

@@ -21,9 +21,12 @@ Every rule looks at one block's text and links, in several languages; none knows
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import re
+import sys
+import types
 from html import escape
 from itertools import islice
 from typing import NamedTuple
@@ -32,7 +35,7 @@ from urllib.parse import urldefrag
 from lxml import etree
 from lxml.html import HtmlElement
 
-from newsreader.content.combine import fill_gaps, missing_blocks
+from newsreader.content.combine import fill_gaps, missing_blocks, story_page
 from newsreader.content.dates import parse_date
 from newsreader.content.figures import (
     FIGURE_MARK,
@@ -345,19 +348,40 @@ def _main_content(tree: HtmlElement, url: str | None) -> etree._Element | None:
     return html
 
 
-def _second_opinion(page: HtmlElement, url: str | None) -> etree._Element | None:
-    """readability-lxml's idea of the article, for pages where trafilatura found
-    next to nothing (a body in an unusual layout, a teaser-shaped story).
+def _load_readability() -> None:
+    """Import readability-lxml without its charset guesser.
 
-    Imported here: it costs ~70 ms to load and most pages never need it.
+    It imports chardet (~9 ms) for pages given as bytes; newsreader hands it parsed
+    trees only. While it loads, a stand-in that guesses nothing (readability then
+    assumes UTF-8) takes the place of the faster guesser it tries first, unless a
+    real one is loaded already.
+    """
+    if "readability.readability" in sys.modules or {"chardet", "cchardet"} & set(sys.modules):
+        return
+    stand_in = types.ModuleType("cchardet")
+    stand_in.detect = lambda data: {"encoding": None, "confidence": 0.0}  # type: ignore[attr-defined]
+    sys.modules["cchardet"] = stand_in
+    try:
+        import readability.readability  # noqa: F401
+    finally:
+        del sys.modules["cchardet"]
+
+
+def _second_opinion(page: HtmlElement, url: str | None) -> etree._Element | None:
+    """readability-lxml's idea of the article in ``page``, which it may change (pass
+    a copy): on the story's part of a page to confirm blocks trafilatura left out
+    (:mod:`.combine`), on a whole page where trafilatura found next to nothing.
+
+    Imported here: most pages never need it.
     """
     from lxml.html import document_fromstring
+
+    _load_readability()
     from readability import Document
     from readability.readability import Unparseable
 
     try:
-        html = etree.tostring(page, encoding="unicode", method="html")
-        summary = Document(html, url=url).summary(html_partial=True)
+        summary = Document(page, url=url).summary(html_partial=True)
         tree = document_fromstring(summary)
     except (Unparseable, ValueError, TypeError, etree.LxmlError):
         return None
@@ -375,15 +399,10 @@ class _Body(NamedTuple):
 
 
 def _longer_body(
-    body: _Body | None,
-    second: etree._Element | None,
-    page: HtmlElement,
-    base: str | None,
-    meta: PageMeta,
+    body: _Body | None, page: HtmlElement, base: str | None, meta: PageMeta
 ) -> _Body | None:
-    """readability's body (``second``, if it has run already) instead of a near-empty
-    one, when it is clearly longer."""
-    alternative = second if second is not None else _second_opinion(page, base)
+    """readability's body instead of a near-empty one, when it is clearly longer."""
+    alternative = _second_opinion(copy.deepcopy(page), base)
     if alternative is None:
         return body
     figures = _clean_body(alternative, meta, page, base)
@@ -791,15 +810,18 @@ def extract_article(html: str, location: str) -> Article:
     _bounded(tree)
     base = _document_base(tree, meta.url or (location if is_url else None))
     body: _Body | None = None
-    second: etree._Element | None = None
     main = _main_content(tree, base)
     if main is not None:
         gaps = missing_blocks(tree, main)
-        if gaps and (second := _second_opinion(tree, base)) is not None:
-            fill_gaps(main, gaps, second)
+        if gaps.blocks and gaps.region is not None:
+            # readability on the story's part of the page only: quick, and what it
+            # keeps there is what it takes for story
+            agreed = _second_opinion(story_page(gaps.region), base)
+            if agreed is not None:
+                fill_gaps(main, gaps.blocks, agreed)
         body = _Body(main, _clean_body(main, meta, tree, base))
     if body is None or len(_block_text(body.element)) < _TOO_SHORT:
-        body = _longer_body(body, second, tree, base, meta)
+        body = _longer_body(body, tree, base, meta)
     parts: list[str] = []
     numbered: set[str] = set()
     images: tuple[Image, ...] = ()

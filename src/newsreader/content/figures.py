@@ -287,7 +287,7 @@ def strip_pictures(body: etree._Element) -> None:
 class _Pending(NamedTuple):
     """A picture met in the page, waiting for the next block of the story."""
 
-    image: Image
+    img: etree._Element
     before: int | None
     """The block of the body the page showed last before it (None: above the story)."""
     since: int
@@ -320,44 +320,72 @@ def place_figures(
     current: int | None = None  # the last block of the body the walk has met
     since = 0  # characters of page text since that block
     pending: list[_Pending] = []  # pictures met since that block
-    interior: list[tuple[Image, int]] = []
-    lead: Image | None = None
-    held: set[int] = set()
-    sources: set[str] = set()
+    lead: list[etree._Element] = []  # candidates for the lead picture, nearest last
+    interior: list[tuple[etree._Element, int]] = []
     for element, text, found in index.walk(page, "img"):
         if element.tag == "img":
-            picture = _picture(element, base)
-            if picture is None or (picture[0].src or None) in sources or id(picture[1]) in held:
-                continue
-            held.add(id(picture[1]))
-            sources.add(picture[0].src)
-            pending.append(_Pending(picture[0], current, since))
+            pending.append(_Pending(element, current, since))
             continue
         if current == last and (not pending or since):
             break  # past the story's last block: what follows can only be furniture
         if found is None:
             if _norm(text) not in skip:
                 since += len(text)
+                if current is None:  # too far above the story to be its lead picture
+                    pending = [w for w in pending if since - w.since <= _LEAD_GAP]
             continue
-        current, gap = found, since
-        since = 0
         for waiting in pending:
             if waiting.before is not None:
-                interior.append((waiting.image, waiting.before))
-            elif gap - waiting.since <= _LEAD_GAP:
-                lead = waiting.image  # the nearest picture above the story wins
-        pending = []
+                interior.append((waiting.img, waiting.before))
+            elif since - waiting.since <= _LEAD_GAP:
+                lead.append(waiting.img)
+        current, since, pending = found, 0, []
     # Pictures right after the story's last block, with no text in between, end it.
-    interior += [(w.image, w.before) for w in pending if w.before is not None and not w.since]
+    interior += [(w.img, w.before) for w in pending if w.before is not None and not w.since]
+    return _put(body, index, _choose(lead, interior, base))
+
+
+def _choose(
+    lead: list[etree._Element], interior: list[tuple[etree._Element, int]], base: str | None
+) -> list[tuple[Image, int | None]]:
+    """The pictures worth showing among those met, each once: the nearest valid lead
+    candidate (placed before the story), then the others in page order. Judged only
+    now, so that the page's many other images (menus, teasers) cost nothing."""
+    chosen: list[tuple[Image, int | None]] = []
+    held: set[etree._Element] = set()
+    sources: set[str] = set()
+
+    def take(img: etree._Element, before: int | None) -> bool:
+        picture = _picture(img, base)
+        if picture is None or (picture[0].src or None) in sources or picture[1] in held:
+            return False
+        held.add(picture[1])
+        sources.add(picture[0].src)
+        chosen.append((picture[0], before))
+        return True
+
+    for img in reversed(lead):
+        if take(img, None):
+            break
+    for img, before in interior:
+        if len(chosen) >= _MAX_FIGURES:
+            break
+        take(img, before)
+    return chosen
+
+
+def _put(
+    body: etree._Element, index: BodyBlocks, chosen: list[tuple[Image, int | None]]
+) -> list[Image]:
     placed: list[Image] = []
-    if lead is not None:
-        slot(index.blocks[0], body).addprevious(_new_figure(lead, 0))
-        placed.append(lead)
     after: dict[int, etree._Element] = {}
-    for image, before in interior[: _MAX_FIGURES - len(placed)]:
+    for image, before in chosen:
         figure = _new_figure(image, len(placed))
-        after.get(before, slot(index.blocks[before], body)).addnext(figure)
-        after[before] = figure
+        if before is None:
+            slot(index.blocks[0], body).addprevious(figure)
+        else:
+            after.get(before, slot(index.blocks[before], body)).addnext(figure)
+            after[before] = figure
         placed.append(image)
     _drop_caption_copies(body, placed)
     return placed
