@@ -76,7 +76,7 @@ def missing_blocks(page: HtmlElement, body: etree._Element) -> Gaps:
     last_seen: etree._Element | None = None
     waiting: list[tuple[etree._Element, int]] = []
     found: list[tuple[etree._Element, int]] = []
-    seen: set[int] = set()
+    seen: set[etree._Element] = set()  # the elements themselves: an id() can be reused
     for element, text, block in index.walk(page):
         if block is not None:
             current = block
@@ -90,9 +90,9 @@ def missing_blocks(page: HtmlElement, body: etree._Element) -> Gaps:
         if current is None or not text:
             continue
         unit = _unit(element)
-        if id(unit) in seen:
+        if unit in seen:
             continue
-        seen.add(id(unit))
+        seen.add(unit)
         text = block_text(unit)
         flat = _flat(text)
         if _candidate(unit, text, flat, have):
@@ -105,9 +105,9 @@ def _common_ancestor(
 ) -> etree._Element | None:
     if first is None or last is None:
         return None
-    above = {id(a): a for a in (first, *first.iterancestors())}
+    above = {first, *first.iterancestors()}
     for ancestor in (last, *last.iterancestors()):
-        if id(ancestor) in above:
+        if ancestor in above:
             return ancestor
     return None
 
