@@ -67,3 +67,21 @@ def test_readability_never_runs_when_trafilatura_misses_nothing(
         "ferry.html",
     )
     assert "The night ferry between the island" in article.text
+
+
+def test_readability_is_not_asked_about_a_story_too_long_to_read_quickly() -> None:
+    from lxml import html
+
+    from newsreader.content.combine import MAX_STORY_ELEMENTS, MAX_STORY_TEXT, story_page
+
+    short = html.fragment_fromstring("<div><p>One paragraph.</p><p>And another.</p></div>")
+    page = story_page(short)
+    assert page is not None and "And another." in page.text_content()
+    many = html.fragment_fromstring("<div>" + "<p>x</p>" * MAX_STORY_ELEMENTS + "</div>")
+    assert story_page(many) is None
+    long = html.fragment_fromstring("<div><p>" + "word " * (MAX_STORY_TEXT // 4) + "</p></div>")
+    assert story_page(long) is None
+    scripts = html.fragment_fromstring(
+        "<div><p>Short story.</p><script>" + "x" * MAX_STORY_TEXT + "</script></div>"
+    )
+    assert story_page(scripts) is not None  # a script's text is no reading

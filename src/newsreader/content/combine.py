@@ -23,7 +23,14 @@ from lxml.html import HtmlElement
 from newsreader.content.anchors import BodyBlocks, block_text, in_furniture, slot
 from newsreader.content.metadata import BYLINE_PREFIX, DATE_LINE
 
-__all__ = ["Gaps", "fill_gaps", "missing_blocks", "story_page"]
+__all__ = [
+    "MAX_STORY_ELEMENTS",
+    "MAX_STORY_TEXT",
+    "Gaps",
+    "fill_gaps",
+    "missing_blocks",
+    "story_page",
+]
 
 # What is put back whole: a leaf inside one of these brings all of it.
 _UNITS = frozenset({"table", "ul", "ol", "dl", "blockquote", "pre"})
@@ -33,6 +40,10 @@ _WORDS = re.compile(r"\w+")
 # Letters and digits a missing block other than a subheading must have to be worth a
 # second opinion: shorter ones are labels, and readability's time is better saved.
 _MIN_LETTERS = 80
+MAX_STORY_TEXT = 30_000
+"""Characters of story text past which readability is not asked (see :func:`story_page`)."""
+MAX_STORY_ELEMENTS = 500
+"""Elements of the story's part of the page past which readability is not asked either."""
 # How much of a long block's start and end readability must hold, in letters and digits.
 _EDGE = 300
 
@@ -112,13 +123,29 @@ def _common_ancestor(
     return None
 
 
-def story_page(region: etree._Element) -> HtmlElement:
-    """A page made of a copy of ``region`` alone: what the second extractor reads, so
-    that it weighs the story's own blocks rather than the whole page (and is quick)."""
+def story_page(region: etree._Element) -> HtmlElement | None:
+    """A page made of a copy of ``region`` alone, what the second extractor reads: it
+    then weighs the story's own blocks rather than the whole page's, and is quicker.
+
+    None when the story is too long to ask: readability's time grows faster than the
+    text and the markup (every candidate box measures its whole text again), to a
+    tenth of a second and more past a thousand elements or a few tens of thousands of
+    characters.
+    """
+    story = copy.deepcopy(region)
+    story.tail = None
+    for element in list(story.iter("script", "style", "noscript", "template")):
+        if element is not story and element.getparent() is not None:
+            element.getparent().remove(element)  # their text is no reading
+    if (
+        len(story.text_content()) > MAX_STORY_TEXT
+        or sum(1 for _ in story.iter()) > MAX_STORY_ELEMENTS
+    ):
+        return None
     page = html.document_fromstring("<html><body></body></html>")
     body = page.find("body")
     if body is not None:
-        body.append(copy.deepcopy(region))
+        body.append(story)
     return page
 
 

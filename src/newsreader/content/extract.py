@@ -813,12 +813,12 @@ def extract_article(html: str, location: str) -> Article:
     main = _main_content(tree, base)
     if main is not None:
         gaps = missing_blocks(tree, main)
-        if gaps.blocks and gaps.region is not None:
-            # readability on the story's part of the page only: quick, and what it
-            # keeps there is what it takes for story
-            agreed = _second_opinion(story_page(gaps.region), base)
-            if agreed is not None:
-                fill_gaps(main, gaps.blocks, agreed)
+        story = story_page(gaps.region) if gaps.blocks and gaps.region is not None else None
+        # readability on the story's part of the page only: what it keeps there is
+        # what it takes for story
+        agreed = _second_opinion(story, base) if story is not None else None
+        if agreed is not None:
+            fill_gaps(main, gaps.blocks, agreed)
         body = _Body(main, _clean_body(main, meta, tree, base))
     if body is None or len(_block_text(body.element)) < _TOO_SHORT:
         body = _longer_body(body, tree, base, meta)

@@ -396,10 +396,12 @@ def _drop_caption_copies(root: etree._Element, placed: list[Image]) -> None:
     captions = {_norm(image.caption) for image in placed if image.caption}
     if not captions:
         return
+    longest = max(len(image.caption or "") for image in placed) * 2 + 100  # credit included
     for block in list(root.iter("p")):
-        if inside_figure(block) or block.getparent() is None:
+        text = block_text(block)
+        if len(text) > longest or block.getparent() is None or inside_figure(block):
             continue
-        if _norm(caption_text(block_text(block)) or block_text(block)) in captions:
+        if _norm(text) in captions or _norm(caption_text(text)) in captions:
             block.getparent().remove(block)
 
 
