@@ -161,3 +161,14 @@ def test_an_address_to_write_to_is_no_link_list(monkeypatch: pytest.MonkeyPatch)
     text = _text(body)
     assert PARAGRAPHS[2] in text
     assert "market@port.example" in text
+
+
+def test_a_ranking_written_one_line_per_place_keeps_its_numbers() -> None:
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p>"
+        "<p>The stalls were ranked as follows:<br>1. Bakery<br>2. Cheese<br>3. Fish</p>"
+        f"<p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>"
+    )
+    markdown = extract_article(_page(body), "https://port.example/market").markdown
+    # Unescaped, "1. Bakery" would be read as a list item and shown without its number.
+    assert "1\\. Bakery" in markdown and "3\\. Fish" in markdown

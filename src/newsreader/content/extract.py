@@ -74,6 +74,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _WORDS = re.compile(r"\w+")  # cheap to compile, used on every block
 _CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
 _NUMBER_START = re.compile(r"\d{1,9}[.)]\s")
+# Where a number at the start of a line is already shown as the author wrote it.
+_KEEP_NUMBERS = frozenset({"li", "pre", "code"})
 _NUMBERED_LINE = LazyPattern(r"^(#{1,6} +)?(\d{1,9})([.)])( .*)$", re.MULTILINE)
 _SENTENCE_END = LazyPattern(r"[.!?…][\"'»”“)]*$")
 # Soft hyphens and zero-width spaces: invisible in a browser, but they cut words in
@@ -712,7 +714,7 @@ def _drop_copied_passages(body: etree._Element) -> None:
     """
     paragraphs = [
         (element, words)
-        for element in body.iter("p", "figcaption")
+        for element in body.iter("p")
         if len(words := _norm(_block_text(element))) > 20
     ]
     seen: set[str] = set()
@@ -757,12 +759,19 @@ def _drop(element: etree._Element) -> None:
 
 
 def _numbered_blocks(body: etree._Element) -> set[str]:
-    """Paragraphs and headings whose text starts with a number: ``1. Bio: …``."""
-    return {
+    """Paragraphs, headings and lines after a line break whose text starts with a
+    number: ``1. Bio: …``, or a ranking written one line per place."""
+    numbered = {
         _first_words(text)
         for element in body.iter("p", "h1", "h2", "h3", "h4", "h5", "h6")
         if _NUMBER_START.match(text := _block_text(element))
     }
+    for line_break in body.iter("br"):
+        line = (line_break.tail or "").strip()
+        parent = line_break.getparent()
+        if _NUMBER_START.match(line) and parent is not None and parent.tag not in _KEEP_NUMBERS:
+            numbered.add(_first_words(line))
+    return numbered
 
 
 def _first_words(text: str) -> str:
@@ -817,8 +826,8 @@ def extract_article(html: str, location: str) -> Article:
         # readability on the story's part of the page only: what it keeps there is
         # what it takes for story
         agreed = _second_opinion(story, base) if story is not None else None
-        if agreed is not None:
-            fill_gaps(main, gaps.blocks, agreed)
+        if agreed is not None and fill_gaps(main, gaps.blocks, agreed):
+            _unlink_in_page(main, base)  # the blocks put back come from the page as is
         body = _Body(main, _clean_body(main, meta, tree, base))
     if body is None or len(_block_text(body.element)) < _TOO_SHORT:
         body = _longer_body(body, tree, base, meta)
