@@ -172,3 +172,18 @@ def test_a_ranking_written_one_line_per_place_keeps_its_numbers() -> None:
     markdown = extract_article(_page(body), "https://port.example/market").markdown
     # Unescaped, "1. Bakery" would be read as a list item and shown without its number.
     assert "1\\. Bakery" in markdown and "3\\. Fish" in markdown
+
+
+def test_a_code_block_stays_one_fenced_block() -> None:
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p><p>The board's page embeds the market's timetable like this:</p>"
+        '<pre><code>&lt;div id="market"&gt;\n  &lt;script src="times.js"&gt;&lt;/script&gt;\n'
+        "&lt;/div&gt;</code></pre>"
+        f"<p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>"
+    )
+    markdown = extract_article(_page(body), "https://port.example/market").markdown
+    assert "```\n```" not in markdown
+    start = markdown.index("```\n")
+    end = markdown.index("\n```", start + 4)
+    assert '<div id="market">' in markdown[start:end]
+    assert "<script" not in markdown[:start] + markdown[end:]  # the code is only in the fence

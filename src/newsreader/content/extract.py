@@ -211,9 +211,7 @@ _HIDDEN_STYLE = LazyPattern(
 )
 # Words spelled with Latin and Cyrillic look-alike letters ("Аdvеrtіѕе"): text written
 # to slip past filters, never an article's.
-_MIXED_SCRIPT = LazyPattern(
-    r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0400-\u04ff])[^\W\d_]+\b"
-)
+_MIXED_SCRIPT = LazyPattern(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0400-\u04ff])[^\W\d_]+\b")
 # Blocks whose tail text is a block of its own, not the rest of a sentence (a link or
 # an emphasis left at the top level keeps its tail).
 _LOOSE_AFTER = frozenset(
@@ -416,7 +414,19 @@ def _longer_body(
 
 def _inline_code(body: etree._Element) -> None:
     """trafilatura turns every ``<code>`` into ``<pre>``: a word of code inside a
-    sentence must stay inline, or the sentence breaks into three blocks."""
+    sentence must stay inline, or the sentence breaks into three blocks; and a
+    ``<pre><code>`` block becomes a ``<pre>`` inside a ``<pre>``, which the converter
+    closes at once, leaving the code outside any code block: the inner one goes."""
+    for inner in list(body.iter("pre")):
+        outer = inner.getparent()
+        if (
+            outer is not None
+            and outer.tag == "pre"
+            and len(outer) == 1
+            and not ((outer.text or "").strip() or (inner.tail or "").strip())
+        ):
+            outer.text = inner.text
+            outer[:] = list(inner)  # the inner block's content takes its place
     for element in body.iter("pre"):
         parent = element.getparent()
         if parent is None or "\n" in _block_text_raw(element):
