@@ -173,3 +173,22 @@ def test_a_tiny_picture_is_not_the_lead_image_but_a_real_one_is() -> None:
         "https://town.example/news/library",
     )
     assert article.image == "https://town.example/room.jpg"
+
+
+def test_srcset_commas_inside_addresses_and_without_spaces() -> None:
+    picture = (
+        '<figure><img srcset="https://cdn.example/w_300,h_200/room.jpg 300w, '
+        'https://cdn.example/w_900,h_600/room.jpg 900w"></figure>'
+    )
+    assert _images(picture) == ["https://cdn.example/w_900,h_600/room.jpg"]
+    assert _images('<figure><img srcset="/r.jpg 1x,/r2.jpg 2x"></figure>') == [
+        "https://town.example/r2.jpg"
+    ]
+
+
+def test_a_lazy_loading_stand_in_gives_way_but_a_photo_named_like_one_does_not() -> None:
+    picture = '<figure><img src="/img/blank.gif" data-lazy-src="/img/room.jpg"></figure>'
+    assert _images(picture) == ["https://town.example/img/room.jpg"]
+    assert _images('<figure><img src="/img/gray-whale.jpg"></figure>') == [
+        "https://town.example/img/gray-whale.jpg"
+    ]

@@ -62,6 +62,7 @@ _LAZY_SOURCES = (
     "data-url",
 )
 _LAZY_SETS = ("data-srcset", "data-lazy-srcset")
+_SRCSET_SPLIT = LazyPattern(r",\s+|(?<=\d[wx]),")
 # Hosts and file names of counters and placeholders, not pictures.
 _TRACKER = LazyPattern(
     r"(?:^|[./])(?:doubleclick\.net|google-analytics\.com|googletagmanager\.com|"
@@ -72,9 +73,10 @@ _TRACKER = LazyPattern(
     r"pixel\.|tracking\.|tracker\.|counter\.|piwik|matomo|hotjar|newrelic|nr-data\.net)",
     re.IGNORECASE,
 )
+# The file names lazy-loading scripts give their stand-ins ("blank.gif", "lazy-1x1.png").
 _PLACEHOLDER = LazyPattern(
-    r"(?:^|/)(?:pixel|spacer|blank|transparent|clear|empty|dot|1x1|tracking|placeholder|"
-    r"lazy|loading|loader|grey|gray)[\w.-]*\.(?:gif|png|svg|jpe?g|webp)(?:$|\?)",
+    r"/(?:pixel|spacer|blank|transparent|clear|empty|dot|tracking|placeholder|lazy|loading|"
+    r"loader|grey|gray)?[-_]?(?:\d+x\d+)?\.(?:gif|png|svg)$",
     re.IGNORECASE,
 )
 _IMAGE_FILE = LazyPattern(r"\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)(?:$|[?#])", re.IGNORECASE)
@@ -139,7 +141,9 @@ def _http_url(value: str | None, base: str | None) -> str | None:
 def _largest(srcset: str | None) -> str | None:
     """The widest candidate of a ``srcset`` (``a.jpg 480w, b.jpg 1200w`` -> ``b.jpg``)."""
     best, best_size = None, -1.0
-    for candidate in (srcset or "").split(", "):
+    # Candidates are separated by a comma and a space, or by a comma right after a
+    # descriptor; a comma inside a URL ("w_300,h_200") separates nothing.
+    for candidate in _SRCSET_SPLIT.split(srcset or ""):
         parts = candidate.split()
         if not parts:
             continue
