@@ -8,7 +8,8 @@ body when the page shows it inside the story's span, trafilatura does not have i
 readability kept it too: two extractors and the page then agree that it is story.
 
 Finding the candidates costs one walk over the page; readability runs only when there
-are some, which on most pages there are not.
+are some (on most pages there are none) and the story is short enough for it to read
+quickly.
 """
 
 from __future__ import annotations
@@ -128,9 +129,9 @@ def story_page(region: etree._Element) -> HtmlElement | None:
     then weighs the story's own blocks rather than the whole page's, and is quicker.
 
     None when the story is too long to ask: readability's time grows faster than the
-    text and the markup (every candidate box measures its whole text again), to a
-    tenth of a second and more past a thousand elements or a few tens of thousands of
-    characters.
+    text and the markup (every candidate box measures its whole text again), and past
+    a few hundred elements or a few tens of thousands of characters it would take
+    longer than trafilatura itself.
     """
     story = copy.deepcopy(region)
     story.tail = None
@@ -173,7 +174,11 @@ def _header_line(text: str) -> bool:
 
 def _mostly_links(unit: etree._Element, text: str) -> bool:
     """A menu or a list of other stories: the cleaning would drop it anyway."""
-    linked = sum(len(block_text(a)) for a in unit.iter("a") if a.get("href", "")[:1] not in "#")
+    linked = sum(
+        len(block_text(a))
+        for a in unit.iter("a")
+        if (href := a.get("href") or "") and not href.startswith("#")
+    )
     return linked >= 0.5 * len(text)
 
 
