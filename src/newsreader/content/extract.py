@@ -806,6 +806,16 @@ def _escape_numbers(markdown: str, numbered: set[str]) -> str:
     return _NUMBERED_LINE.sub(escape, markdown)
 
 
+def _complete(main: etree._Element, page: HtmlElement, base: str | None) -> None:
+    """Put back into trafilatura's body the blocks it left out inside the story that
+    readability, reading the story's part of the page, keeps too (:mod:`.combine`)."""
+    gaps = missing_blocks(page, main)
+    story = story_page(gaps.region) if gaps.blocks and gaps.region is not None else None
+    agreed = _second_opinion(story, base) if story is not None else None
+    if agreed is not None and fill_gaps(main, gaps.blocks, agreed):
+        _unlink_in_page(main, base)  # the blocks put back come from the page as it is
+
+
 def _document_base(tree: HtmlElement, url: str | None) -> str | None:
     """What relative links and pictures resolve against: the page's ``<base href>``
     (itself relative to the page), else the page's own URL."""
@@ -831,13 +841,7 @@ def extract_article(html: str, location: str) -> Article:
     body: _Body | None = None
     main = _main_content(tree, base)
     if main is not None:
-        gaps = missing_blocks(tree, main)
-        story = story_page(gaps.region) if gaps.blocks and gaps.region is not None else None
-        # readability on the story's part of the page only: what it keeps there is
-        # what it takes for story
-        agreed = _second_opinion(story, base) if story is not None else None
-        if agreed is not None and fill_gaps(main, gaps.blocks, agreed):
-            _unlink_in_page(main, base)  # the blocks put back come from the page as is
+        _complete(main, tree, base)
         body = _Body(main, _clean_body(main, meta, tree, base))
     if body is None or len(_block_text(body.element)) < _TOO_SHORT:
         body = _longer_body(body, tree, base, meta)
