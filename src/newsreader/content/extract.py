@@ -1,16 +1,19 @@
 """An HTML page to an :class:`Article`: main content only, with its metadata.
 
 trafilatura finds the main content (it scores best of the open extractors on news
-pages: 0.930 on our development set against 0.881 for readability-lxml). Around it,
-newsreader adds what a reader wants and an extractor does not do (0.96 on the same set):
+pages: 0.934 on our development set against 0.880 for readability-lxml). Around it,
+newsreader adds what a reader wants and an extractor does not do (0.964 on the same
+set, see ``bench/README.md``):
 
 - metadata read from JSON-LD, OpenGraph and the visible page (:mod:`.metadata`);
 - the lede put first, once, and the article's figures where the page shows them,
   each with its caption and without its photo credit (:mod:`.figures`);
 - the title, the byline and the date line kept out of the body;
+- what the page hides from its readers taken out before extraction;
 - what trafilatura lets through around the story taken out block by block: link
   lists, "read more" teasers, share and subscribe lines, photo credits, copyright
-  notices, tag lists, and the author bio or contact lines that end so many pages;
+  notices, tag lists, disguised ads, and the author bio or contact lines that end
+  so many pages;
 - readability-lxml as a second opinion: a block trafilatura leaves out inside the
   story comes back when readability kept it too (:mod:`.combine`), and readability's
   body replaces one where trafilatura finds next to nothing;
