@@ -179,12 +179,29 @@ in worse shape than the surveys of ten years ago had suggested, according to the
 </article></body></html>"""
 
 
-def test_only_the_lead_pictures_caption_is_kept_without_its_credit() -> None:
-    article = extract_article(LEAD_PICTURE_PAGE, "bridge.html")
-    assert article.markdown.count("The bridge at dawn.") == 1
+def test_every_caption_is_kept_in_place_without_its_credit() -> None:
+    article = extract_article(LEAD_PICTURE_PAGE, "https://city.example/news/bridge")
+    assert [image.caption for image in article.images] == [
+        "The bridge at dawn.",
+        "A crane lifts the last girder into place.",
+    ]
     assert "Ana Ruiz" not in article.markdown
-    assert "A crane lifts the last girder" not in article.markdown
-    assert "the foundations turned out to be" in article.markdown
+    body = article.text
+    assert (
+        body.index("The bridge at dawn.")
+        < body.index("After two years of repairs")
+        < body.index("A crane lifts the last girder")
+        < body.index("the foundations turned out to be")
+    )
+
+
+def test_caption_stays_when_its_picture_has_no_address() -> None:
+    # Read from a file with no URL, "/bridge.jpg" cannot be opened: no image, but the
+    # caption is still part of what the page says.
+    article = extract_article(LEAD_PICTURE_PAGE, "bridge.html")
+    assert article.images == () and article.image is None
+    assert "![" not in article.markdown
+    assert article.markdown.count("The bridge at dawn.") == 1
 
 
 def test_second_opinion_when_trafilatura_finds_nothing(
@@ -213,7 +230,8 @@ def test_sample_page_expected_fields() -> None:
         assert line in article.markdown
     for line in expected["body_must_not_contain"]:
         assert line not in article.markdown
-    assert article.markdown.count(expected["caption"]) == 1
+    assert article.text.count(expected["caption"]) == 1
+    assert [image.caption for image in article.images] == [expected["caption"]]
 
 
 BIO_PAGE = """<html lang="en"><head><title>Allotments</title></head><body><article>

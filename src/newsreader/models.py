@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-__all__ = ["Article", "Document", "Feed", "FeedItem", "RawDocument"]
+__all__ = ["Article", "Document", "Feed", "FeedItem", "Image", "RawDocument"]
 
 
 class RawDocument(NamedTuple):
@@ -32,6 +32,17 @@ class RawDocument(NamedTuple):
     last_modified: str | None = None
     max_age: int | None = None
     """Seconds the server asked us to wait before fetching again (Cache-Control)."""
+
+
+class Image(NamedTuple):
+    """A picture of an article, where the page shows it."""
+
+    src: str
+    """Absolute http(s) URL of the picture (the largest the page offers when it lists sizes)."""
+    alt: str | None = None
+    """The page's alternative text, if any."""
+    caption: str | None = None
+    """The caption the page prints with it, without the photo credit."""
 
 
 class Article(NamedTuple):
@@ -58,6 +69,9 @@ class Article(NamedTuple):
     source: str | None = None
     """Who published it: site name, feed title or file path."""
     image: str | None = None
+    """The lead picture: the article's first figure, else the page's sharing image."""
+    images: tuple[Image, ...] = ()
+    """The figures in the body, in reading order (tracking pixels and icons left out)."""
     content_html: str | None = None
     """A feed entry's HTML not yet turned into ``markdown`` (done on first reading, see
     :mod:`newsreader.reading`): converting every entry of every sync would cost more

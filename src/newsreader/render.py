@@ -75,6 +75,7 @@ def document_json(document: Document) -> dict[str, Any]:
         data = document._asdict()
         data.pop("content_html", None)  # internal: entry HTML waiting to become Markdown
         data["headings"] = list(document.headings)
+        data["images"] = [image._asdict() for image in document.images]
         return {"kind": data.pop("kind"), **data}
     return {
         "kind": "feed",

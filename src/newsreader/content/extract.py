@@ -1,17 +1,22 @@
 """An HTML page to an :class:`Article`: main content only, with its metadata.
 
 trafilatura finds the main content (it scores best of the open extractors on news
-pages: 0.930 on our development set against 0.881 for readability-lxml). Around it,
-newsreader adds what a reader wants and an extractor does not do (0.96 on the same set):
+pages: 0.934 on our development set against 0.880 for readability-lxml). Around it,
+newsreader adds what a reader wants and an extractor does not do (0.964 on the same
+set, see ``bench/README.md``):
 
 - metadata read from JSON-LD, OpenGraph and the visible page (:mod:`.metadata`);
-- the lede put first, once, and the lead picture's caption once (pictures themselves
-  stay out: with them trafilatura keeps every caption and credit line);
+- the lede put first, once, and the article's figures where the page shows them,
+  each with its caption and without its photo credit (:mod:`.figures`);
 - the title, the byline and the date line kept out of the body;
+- what the page hides from its readers taken out before extraction;
 - what trafilatura lets through around the story taken out block by block: link
   lists, "read more" teasers, share and subscribe lines, photo credits, copyright
-  notices, tag lists, and the author bio or contact lines that end so many pages;
-- readability-lxml as a second opinion when trafilatura finds next to nothing;
+  notices, tag lists, disguised ads, and the author bio or contact lines that end
+  so many pages;
+- readability-lxml as a second opinion: a block trafilatura leaves out inside the
+  story comes back when readability kept it too (:mod:`.combine`), and readability's
+  body replaces one where trafilatura finds next to nothing;
 - links made absolute and filtered, and the body rendered by :mod:`.markdown`.
 
 Every rule looks at one block's text and links, in several languages; none knows a site.
@@ -19,16 +24,29 @@ Every rule looks at one block's text and links, in several languages; none knows
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import re
+import sys
+import types
 from html import escape
 from itertools import islice
+from typing import NamedTuple
+from urllib.parse import urldefrag
 
 from lxml import etree
 from lxml.html import HtmlElement
 
+from newsreader.content.combine import fill_gaps, missing_blocks, story_page
 from newsreader.content.dates import parse_date
+from newsreader.content.figures import (
+    FIGURE_MARK,
+    collect_images,
+    is_duplicate_caption,
+    place_figures,
+    strip_pictures,
+)
 from newsreader.content.language import guess_language
 from newsreader.content.markdown import convert_body
 from newsreader.content.metadata import (
@@ -36,15 +54,14 @@ from newsreader.content.metadata import (
     DATE_LINE,
     PageMeta,
     fill_from_body,
-    find_headline,
     read_metadata,
     strip_byline_prefix,
 )
-from newsreader.content.sanitize import clean_line
+from newsreader.content.sanitize import safe_url
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, path_key
 from newsreader.lazy_pattern import LazyPattern
-from newsreader.models import Article
+from newsreader.models import Article, Image
 
 __all__ = ["extract_article", "parse_html"]
 
@@ -60,6 +77,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _WORDS = re.compile(r"\w+")  # cheap to compile, used on every block
 _CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
 _NUMBER_START = re.compile(r"\d{1,9}[.)]\s")
+# Where a number at the start of a line is already shown as the author wrote it.
+_KEEP_NUMBERS = frozenset({"li", "pre", "code"})
 _NUMBERED_LINE = LazyPattern(r"^(#{1,6} +)?(\d{1,9})([.)])( .*)$", re.MULTILINE)
 _SENTENCE_END = LazyPattern(r"[.!?…][\"'»”“)]*$")
 # Soft hyphens and zero-width spaces: invisible in a browser, but they cut words in
@@ -111,13 +130,15 @@ _MORE_LABEL = LazyPattern(
 _CREDIT = LazyPattern(
     r"^\W*(?:(?:photos?|fotos?|bild(?:er)?|images?|pictures?|illustrations?|cr[ée]dits?(?: photos?)?|"
     r"copyright|sources?|quelle|fuente|fonte|beitragsbild|titelbild|symbolbild|"
-    r"bildquelle|fotoquelle|fotocredit|video)\s*:|©|\(c\)\s|"
+    r"bildquelle|fotoquelle|fotocredit|video|kuvat?|billede|bilde|zdj[eę]cie|afbeelding|"
+    r"imagen|immagine|fotografia)(?:\s+[\w'’-]+){0,2}\s*:|©|\(c\)\s|"
     r"(?:image|media|photo|picture|video) (?:copyright|caption|credit|source))",
     re.IGNORECASE,
 )
 # A caption that ends with its credit: "Jane Doe in Paris. (Photo: AFP)".
 _ENDS_WITH_CREDIT = LazyPattern(
-    r"(?:^|[\s(\[|/])(?:fotos?|photos?|bild|image|picture|cr[ée]dits?(?: photos?)?|credits?)\s*:"
+    r"(?:^|[\s(\[|/])(?:fotos?|photos?|bild|image|picture|cr[ée]dits?(?: photos?)?|credits?|kuvat?|"
+    r"billede|bilde|zdj[eę]cie|afbeelding|imagen|immagine)\s*:"
     r"[^.!?:]{2,80}[)\]]?\s*\.?$",
     re.IGNORECASE,
 )
@@ -133,7 +154,8 @@ _COPYRIGHT = LazyPattern(
     r"written permission (?:is|must be) (?:required|obtained)|reproduction (?:interdite|prohibited)|"
     r"(?:this|the) (?:material|article|content|story) may not be "
     r"(?:re)?(?:published|broadcast|rewritten|redistributed)|"
-    r"^\W*(?:©|\(c\)|copyright)\s*(?:\d{4}|by\b)",
+    r"^\W*(?:©|\(c\)|copyright)\s*(?:\d{4}|by\b)|"
+    r"^\W*(?:alle )?angaben ohne gew[äa]hr\W*$",
     re.IGNORECASE,
 )
 # Calls to act: subscribe, follow, download the app, sign up.
@@ -172,7 +194,8 @@ _PROMO_STRONG = LazyPattern(
     r"klicken sie hier|hier klicken|cliquez ici|abonnieren sie|abonnez-vous|inscrivez-vous|"
     r"suscr[íi]bete|sign up (?:for|to|here|now|today)|subscribe (?:to|now|here|for|today)|"
     r"(?:our|unseren?|notre|nos|nuestro) (?:free |daily |weekly |kostenlosen |gratuite )?newsletters?|"
-    r"download (?:the|our)\b.{0,40}\bapps?\b|jetzt (?:registrieren|anmelden|testen|abonnieren))",
+    r"download (?:the|our)\b.{0,40}\bapps?\b|jetzt (?:registrieren|anmelden|testen|abonnieren)|"
+    r"submit (?:your|a) (?:letters?|news ?tips?|tips?|stor(?:y|ies)|photos?|videos?)\b)",
     re.IGNORECASE,
 )
 _PERSON_NAME = LazyPattern(r"[A-ZÀ-Þ][\w.'-]+(?: [\w.'-]+){1,3}")
@@ -181,11 +204,21 @@ _AUTHOR_HEADING = LazyPattern(
     r"[àa] propos de l'auteur|l'auteur|sobre el autor|el autor)\W*$",
     re.IGNORECASE,
 )
-# "Foto: Jane Doe", "(Photo: AFP)", "© Reuters", "/ Getty Images" at a caption's end.
-_CAPTION_CREDIT = LazyPattern(
-    r"[\s(\[|]*(?:(?:fotos?|photos?|bild|image|credits?|cr[ée]dits?(?: photos?)?|quelle|source|"
-    r"copyright)\s*:|©|\(c\)\s).*$|\s/\s*[^/]{2,40}$",
+_HIDDEN_XPATH = (
+    "//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden')]"
+    "[not(self::script or self::style or self::template or self::meta or self::link)]"
+)
+_HIDDEN_STYLE = LazyPattern(
+    r"^hidden$|(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
     re.IGNORECASE,
+)
+# Words spelled with Latin and Cyrillic look-alike letters ("Аdvеrtіѕе"): text written
+# to slip past filters, never an article's.
+_MIXED_SCRIPT = LazyPattern(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0400-\u04ff])[^\W\d_]+\b")
+# Blocks whose tail text is a block of its own, not the rest of a sentence (a link or
+# an emphasis left at the top level keeps its tail).
+_LOOSE_AFTER = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "pre", "div"}
 )
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
@@ -196,8 +229,6 @@ _TOO_SHORT = 250
 # 40,000 take 90 s. A longer page (a book on one page, or one built to stall readers)
 # is read up to here.
 MAX_BLOCKS = 10_000
-# How much text (a byline, a date) may sit between the headline and a lead picture.
-_LEAD_GAP = 60
 _CONTACT = LazyPattern(
     r"^\W*(?:tel|t[ée]l[ée]?phone|telefon|phone|mobil|fax|e-?mail|mail|kontakt|contact|adresse|address)\b",
     re.IGNORECASE,
@@ -221,7 +252,8 @@ _DATE_WORDS = LazyPattern(
     r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
     r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
-    r"[ap]\.?m\.?|cet|cest|mez|mesz|gmt|utc|[a-z]{1,4}t)\b|\d+",
+    r"[ap]\.?m\.?|cet|cest|mez|mesz|gmt|utc|[a-z]{1,4}t|"
+    r"categor(?:y|ies)|kategorien?|cat[ée]gories?|rubri(?:k|que)|filed|under|posted|in)\b|\d+",
     re.IGNORECASE,
 )
 
@@ -242,6 +274,32 @@ def parse_html(html: str) -> HtmlElement:
     if tree is None or not len(tree):
         raise ParseError("not an HTML page: nothing to read in it")
     return tree
+
+
+def _drop_hidden(tree: HtmlElement) -> None:
+    """Remove what the page hides from its readers (``hidden``, ``display: none``,
+    ``visibility: hidden`` written on the element): copies for other screens, closed
+    menus and dialogs, text kept for scripts.
+
+    An element holding most of the page's text is left alone: some pages hide their
+    whole body until a script has run.
+    """
+    found = tree.xpath(_HIDDEN_XPATH)
+    if not found:
+        return
+    total = len(tree.text_content())
+    removed: set[etree._Element] = set()
+    for element in found:
+        if element.tag in ("html", "body", "head") or not _HIDDEN_STYLE.search(
+            "hidden" if element.get("hidden") is not None else element.get("style") or ""
+        ):
+            continue
+        if any(ancestor in removed for ancestor in element.iterancestors()):
+            continue
+        if len(element.text_content()) > 0.8 * total:
+            continue
+        removed.add(element)
+        _drop(element)
 
 
 def _bounded(tree: HtmlElement) -> bool:
@@ -265,15 +323,18 @@ def _bounded(tree: HtmlElement) -> bool:
 def _main_content(tree: HtmlElement, url: str | None) -> etree._Element | None:
     """The article body as simple HTML (p, h2, ul, blockquote, table, a).
 
-    Images stay out: with them trafilatura also keeps the captions and credit lines
-    of every picture, and a terminal shows no pictures anyway.
+    Images stay out: with them trafilatura keeps the caption and credit line of every
+    picture of the page as paragraphs; :mod:`.figures` puts the article's own
+    pictures back from the page, with their captions.
     """
     import trafilatura
     from trafilatura.htmlprocessing import convert_to_html
 
+    # No URL for trafilatura: it resolves relative links against the site's root
+    # ("#notes" and "next.html" on /news/a.html lose their path); the converter
+    # resolves them against the page instead.
     document = trafilatura.bare_extraction(
         tree,
-        url=url,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -286,45 +347,89 @@ def _main_content(tree: HtmlElement, url: str | None) -> etree._Element | None:
         return None
     html: etree._Element = convert_to_html(content)
     _inline_code(html)
+    _unlink_in_page(html, url)
     return html
 
 
-def _second_opinion(html: str, url: str | None) -> etree._Element | None:
-    """readability-lxml's idea of the article, for pages where trafilatura found
-    next to nothing (a body in an unusual layout, a teaser-shaped story).
+def _load_readability() -> None:
+    """Import readability-lxml without its charset guesser.
 
-    Imported here: it costs ~70 ms to load and most pages never need it.
+    It imports chardet (~9 ms) for pages given as bytes; newsreader hands it parsed
+    trees only. While it loads, a stand-in that guesses nothing (readability then
+    assumes UTF-8) takes the place of the faster guesser it tries first, unless a
+    real one is loaded already.
+    """
+    if "readability.readability" in sys.modules or {"chardet", "cchardet"} & set(sys.modules):
+        return
+    stand_in = types.ModuleType("cchardet")
+    stand_in.detect = lambda data: {"encoding": None, "confidence": 0.0}  # type: ignore[attr-defined]
+    sys.modules["cchardet"] = stand_in
+    try:
+        import readability.readability  # noqa: F401
+    finally:
+        del sys.modules["cchardet"]
+
+
+def _second_opinion(page: HtmlElement, url: str | None) -> etree._Element | None:
+    """readability-lxml's idea of the article in ``page``, which it may change (pass
+    a copy): on the story's part of a page to confirm blocks trafilatura left out
+    (:mod:`.combine`), on a whole page where trafilatura found next to nothing.
+
+    Imported here: most pages never need it.
     """
     from lxml.html import document_fromstring
+
+    _load_readability()
     from readability import Document
     from readability.readability import Unparseable
 
     try:
-        summary = Document(_INVISIBLE.sub("", html), url=url).summary(html_partial=True)
+        summary = Document(page, url=url).summary(html_partial=True)
         tree = document_fromstring(summary)
     except (Unparseable, ValueError, TypeError, etree.LxmlError):
         return None
     body = tree if tree.tag == "body" else tree.find("body")
-    return body if body is not None else tree
+    body = body if body is not None else tree
+    _unlink_in_page(body, url)
+    return body
+
+
+class _Body(NamedTuple):
+    """One extractor's body, cleaned, with the figures placed in it."""
+
+    element: etree._Element
+    figures: list[Image]
 
 
 def _longer_body(
-    body: etree._Element | None, html: str, url: str | None, meta: PageMeta
-) -> etree._Element | None:
+    body: _Body | None, page: HtmlElement, base: str | None, meta: PageMeta
+) -> _Body | None:
     """readability's body instead of a near-empty one, when it is clearly longer."""
-    alternative = _second_opinion(html, url)
+    alternative = _second_opinion(copy.deepcopy(page), base)
     if alternative is None:
         return body
-    _clean_body(alternative, meta)
-    found = len(_block_text(body)) if body is not None else 0
+    figures = _clean_body(alternative, meta, page, base)
+    found = len(_block_text(body.element)) if body is not None else 0
     if len(_block_text(alternative)) >= max(2 * _TOO_SHORT, 3 * found):
-        return alternative
+        return _Body(alternative, figures)
     return body
 
 
 def _inline_code(body: etree._Element) -> None:
     """trafilatura turns every ``<code>`` into ``<pre>``: a word of code inside a
-    sentence must stay inline, or the sentence breaks into three blocks."""
+    sentence must stay inline, or the sentence breaks into three blocks; and a
+    ``<pre><code>`` block becomes a ``<pre>`` inside a ``<pre>``, which the converter
+    closes at once, leaving the code outside any code block: the inner one goes."""
+    for inner in list(body.iter("pre")):
+        outer = inner.getparent()
+        if (
+            outer is not None
+            and outer.tag == "pre"
+            and len(outer) == 1
+            and not ((outer.text or "").strip() or (inner.tail or "").strip())
+        ):
+            outer.text = inner.text
+            outer[:] = list(inner)  # the inner block's content takes its place
     for element in body.iter("pre"):
         parent = element.getparent()
         if parent is None or "\n" in _block_text_raw(element):
@@ -338,12 +443,6 @@ def _inline_code(body: etree._Element) -> None:
 
 def _block_text_raw(element: etree._Element) -> str:
     return "".join(element.itertext()).strip()
-
-
-def _is_duplicate_caption(text: str) -> bool:
-    """``CaptionCaption``: a caption and its copy run together (alt text + figcaption)."""
-    half = len(text) // 2
-    return len(text) % 2 == 0 and half > 3 and text[:half] == text[half:]
 
 
 def _block_text(element: etree._Element) -> str:
@@ -365,11 +464,30 @@ def _cjk_pattern() -> re.Pattern[str]:
 
 
 def _link_share(element: etree._Element, text: str) -> float:
-    """How much of a block's text is link text: near 1 for menus and teaser lists."""
+    """How much of a block's text is link text: near 1 for menus and teaser lists.
+
+    Only links to another page count (see :func:`_unlink_in_page`): an e-mail address
+    written out as a link is an address to write to, not a link away.
+    """
     if not text:
         return 0.0
-    linked = sum(len(_block_text(a)) for a in element.iter("a"))
+    linked = 0
+    for a in element.iter("a"):
+        href, label = a.get("href") or "", _block_text(a)
+        if href and not (href.startswith("mailto:") and "@" in label):
+            linked += len(label)
     return min(1.0, linked / len(text))
+
+
+def _unlink_in_page(body: etree._Element, url: str | None) -> None:
+    """Links to a place on the same page (a table of contents, a footnote mark, a
+    heading's permalink) and anchors without a target lead nowhere else: their text
+    stays, as text, and does not make its block a link list."""
+    page = urldefrag(url)[0] if url else None
+    for link in body.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith("#") or (page and urldefrag(href)[0] == page):
+            link.attrib.pop("href", None)
 
 
 def _text_blocks(body: etree._Element) -> list[etree._Element]:
@@ -434,6 +552,8 @@ def _boilerplate_reason(element: etree._Element, text: str) -> str | None:
         return "date"
     if words <= 30 and _PROMO_STRONG.search(text):
         return "promo"
+    if not text.isascii() and len(_MIXED_SCRIPT.findall(text)) >= 2:
+        return "disguised"
     return None
 
 
@@ -519,9 +639,19 @@ def _drop_furniture(blocks: list[etree._Element], meta: PageMeta) -> list[etree.
             kept.append(element)
     # The story ends at its last real paragraph: what follows it is bios, tags,
     # contact lines, calls to subscribe and headings that announce something removed.
-    while kept and _is_tail_furniture(kept[-1], meta.author):
+    # A heading over a figure announces the figure: the story goes on there.
+    while kept and not _before_figure(kept[-1]) and _is_tail_furniture(kept[-1], meta.author):
         _drop(kept.pop())
     return kept
+
+
+def _before_figure(element: etree._Element) -> bool:
+    """Is one of the article's figures placed after this block?"""
+    for later in element.itersiblings():
+        if later.get(FIGURE_MARK) is not None:
+            return True
+    parent = element.getparent()
+    return parent is not None and parent.tag not in ("body", "html") and _before_figure(parent)
 
 
 def _repeats_header(element: etree._Element, raw: str, words: str, meta: PageMeta) -> bool:
@@ -540,11 +670,18 @@ def _repeats_header(element: etree._Element, raw: str, words: str, meta: PageMet
     )
 
 
-def _clean_body(body: etree._Element, meta: PageMeta) -> None:
-    """Drop from the body what the header already shows (title, lede, byline, dates),
-    then the page furniture around the story."""
+def _clean_body(
+    body: etree._Element, meta: PageMeta, page: HtmlElement, base: str | None
+) -> list[Image]:
+    """Put the article's figures in place, drop from the body what the header already
+    shows (title, lede, byline, dates), then the page furniture around the story.
+
+    Returns the figures placed (see :func:`.figures.collect_images` for those kept).
+    """
+    _wrap_loose_text(body)
     fill_from_body([_block_text(b) for b in _text_blocks(body)[:_HEAD_BLOCKS]], meta)
-    seen: set[str] = set()
+    strip_pictures(body)
+    placed = place_figures(page, body, base, (meta.title, meta.headline, meta.lede))
     for element in list(body.iter(*_BLOCKS)):
         if element.getparent() is None:
             continue
@@ -553,18 +690,60 @@ def _clean_body(body: etree._Element, meta: PageMeta) -> None:
         if not words:
             drop = element.tag != "div" and element.find(".//img") is None
         else:
-            drop = (
-                _repeats_header(element, raw, words, meta)
-                or _is_duplicate_caption(raw)
-                # the same paragraph twice (print and mobile versions of a block)
-                or (element.tag in ("p", "figcaption") and len(words) > 20 and words in seen)
-            )
+            drop = _repeats_header(element, raw, words, meta) or is_duplicate_caption(raw)
         if drop:
             _drop(element)
-        elif element.tag in ("p", "figcaption"):
-            seen.add(words)
+    _drop_copied_passages(body)
     _drop_furniture(_text_blocks(body), meta)
     _drop_empty_containers(body)
+    return placed
+
+
+def _wrap_loose_text(body: etree._Element) -> None:
+    """Text an extractor left between blocks, outside any of them, becomes a paragraph
+    of its own, so that the rules below see it like any other block (a date line that
+    trafilatura left loose after a heading, for one)."""
+    root = body.find("body") if body.tag == "html" else body
+    if root is None:
+        return
+    first = next(iter(root), None)
+    if root.text and root.text.strip() and (first is None or first.tag in _LOOSE_AFTER):
+        paragraph = etree.Element("p")
+        paragraph.text, root.text = root.text.strip(), None
+        root.insert(0, paragraph)
+    for child in list(root):
+        if child.tail and child.tail.strip() and child.tag in _LOOSE_AFTER:
+            paragraph = etree.Element("p")
+            paragraph.text, child.tail = child.tail.strip(), None
+            child.addnext(paragraph)
+
+
+def _drop_copied_passages(body: etree._Element) -> None:
+    """A passage of the story printed twice (a print and a mobile version of the
+    article, both in the page): the second copy goes.
+
+    Only paragraphs that repeat together with a neighbour of different text count: a
+    single paragraph said twice may be the author's own repetition, and is kept.
+    """
+    paragraphs = [
+        (element, words)
+        for element in body.iter("p")
+        if len(words := _norm(_block_text(element))) > 20
+    ]
+    seen: set[str] = set()
+    repeated: list[bool] = []
+    for _, words in paragraphs:
+        repeated.append(words in seen)
+        seen.add(words)
+    for index, (element, words) in enumerate(paragraphs):
+        if not repeated[index]:
+            continue
+        neighbours = (index - 1, index + 1)
+        if any(
+            0 <= other < len(paragraphs) and repeated[other] and paragraphs[other][1] != words
+            for other in neighbours
+        ):
+            _drop(element)
 
 
 def _drop_empty_containers(body: etree._Element) -> None:
@@ -592,67 +771,20 @@ def _drop(element: etree._Element) -> None:
     parent.remove(element)
 
 
-def _caption_text(figcaption: etree._Element) -> str | None:
-    """A caption without its photo credit (``… Foto: Jane Doe``, ``… / AFP``)."""
-    text = clean_line(figcaption.text_content())
-    if not text:
-        return None
-    if _is_duplicate_caption(text):
-        text = text[: len(text) // 2]
-    text = _CAPTION_CREDIT.sub("", text).strip(" |/-–—·•,;:")
-    return text if len(_WORDS.findall(text)) >= 2 else None
-
-
-def _text_between(tree: HtmlElement, start: etree._Element, end: etree._Element) -> str:
-    """The visible text from the end of ``start`` to ``end`` in reading order."""
-    parts: list[str] = []
-    inside = False
-    for element in tree.iter():
-        if element is end:
-            break
-        if element is start:
-            inside = True
-            parts.append(element.tail or "")
-            continue
-        if not inside or start in element.iterancestors():
-            continue
-        if element.tag not in ("script", "style", "noscript", "template"):
-            parts.append(element.text or "")
-        parts.append(element.tail or "")
-        if sum(map(len, parts)) > 2000:
-            break
-    return " ".join(parts)
-
-
-def _lead_caption(tree: HtmlElement, body_words: str, lede: str | None) -> str | None:
-    """The caption of the lead picture: the one between the headline and the story.
-
-    Only a picture that nothing but the standfirst (and a byline or date) separates
-    from the headline counts; captions further down are no part of the text.
-    """
-    headline = find_headline(tree)
-    if headline is None:
-        return None
-    for figcaption in tree.iter("figcaption"):
-        between = _norm(_text_between(tree, headline, figcaption))
-        if lede:
-            between = between.replace(_norm(lede), "")
-        if len(between) > _LEAD_GAP:
-            return None
-        text = _caption_text(figcaption)
-        if text and _norm(text) not in body_words:
-            return text
-        return None
-    return None
-
-
 def _numbered_blocks(body: etree._Element) -> set[str]:
-    """Paragraphs and headings whose text starts with a number: ``1. Bio: …``."""
-    return {
+    """Paragraphs, headings and lines after a line break whose text starts with a
+    number: ``1. Bio: …``, or a ranking written one line per place."""
+    numbered = {
         _first_words(text)
         for element in body.iter("p", "h1", "h2", "h3", "h4", "h5", "h6")
         if _NUMBER_START.match(text := _block_text(element))
     }
+    for line_break in body.iter("br"):
+        line = (line_break.tail or "").strip()
+        parent = line_break.getparent()
+        if _NUMBER_START.match(line) and parent is not None and parent.tag not in _KEEP_NUMBERS:
+            numbered.add(_first_words(line))
+    return numbered
 
 
 def _first_words(text: str) -> str:
@@ -677,6 +809,27 @@ def _escape_numbers(markdown: str, numbered: set[str]) -> str:
     return _NUMBERED_LINE.sub(escape, markdown)
 
 
+def _complete(main: etree._Element, page: HtmlElement, base: str | None) -> None:
+    """Put back into trafilatura's body the blocks it left out inside the story that
+    readability, reading the story's part of the page, keeps too (:mod:`.combine`)."""
+    gaps = missing_blocks(page, main)
+    story = story_page(gaps.region) if gaps.blocks and gaps.region is not None else None
+    agreed = _second_opinion(story, base) if story is not None else None
+    if agreed is not None and fill_gaps(main, gaps.blocks, agreed):
+        _unlink_in_page(main, base)  # the blocks put back come from the page as it is
+
+
+def _document_base(tree: HtmlElement, url: str | None) -> str | None:
+    """What relative links and pictures resolve against: the page's ``<base href>``
+    (itself relative to the page), else the page's own URL."""
+    element = next(tree.iter("base"), None)
+    href = element.get("href") if element is not None else None
+    resolved = safe_url(href, url) if href else None
+    if resolved and resolved.startswith(("http://", "https://")):
+        return resolved
+    return url
+
+
 def extract_article(html: str, location: str) -> Article:
     """Extract the article of one HTML page.
 
@@ -685,26 +838,24 @@ def extract_article(html: str, location: str) -> Article:
     tree = parse_html(html)
     is_url = location.startswith(("http://", "https://"))
     meta = read_metadata(tree, location)  # before any cut: JSON-LD may sit at the end
-    if _bounded(tree):
-        html = etree.tostring(tree, encoding="unicode", method="html")
-    base = meta.url or (location if is_url else None)
-    body = _main_content(tree, base)
-    if body is not None:
-        _clean_body(body, meta)
-    if body is None or len(_block_text(body)) < _TOO_SHORT:
-        body = _longer_body(body, html, base, meta)
+    _drop_hidden(tree)
+    _bounded(tree)
+    base = _document_base(tree, meta.url or (location if is_url else None))
+    body: _Body | None = None
+    main = _main_content(tree, base)
+    if main is not None:
+        _complete(main, tree, base)
+        body = _Body(main, _clean_body(main, meta, tree, base))
+    if body is None or len(_block_text(body.element)) < _TOO_SHORT:
+        body = _longer_body(body, tree, base, meta)
     parts: list[str] = []
     numbered: set[str] = set()
+    images: tuple[Image, ...] = ()
     if body is not None:
-        numbered = _numbered_blocks(body)
-        parts.append(etree.tostring(body, encoding="unicode", method="html"))
-    body_words = _norm(_block_text(body)) if body is not None else ""
-    caption = _lead_caption(tree, body_words, meta.lede)
-    intro = ""
-    if meta.lede:
-        intro += f"<p>{escape(meta.lede, quote=False)}</p>"
-    if caption:
-        intro += f"<figure><figcaption>{escape(caption, quote=False)}</figcaption></figure>"
+        numbered = _numbered_blocks(body.element)
+        images = collect_images(body.element, body.figures)
+        parts.append(etree.tostring(body.element, encoding="unicode", method="html"))
+    intro = f"<p>{escape(meta.lede, quote=False)}</p>" if meta.lede else ""
     converted = convert_body(intro + "".join(parts), base)
     markdown = _escape_numbers(converted.markdown, numbered)
     if not converted.text and not meta.title:
@@ -724,5 +875,6 @@ def extract_article(html: str, location: str) -> Article:
         text=converted.text,
         headings=converted.headings,
         source=meta.site_name or (None if is_url else location),
-        image=meta.image,
+        image=images[0].src if images else meta.image,
+        images=images,
     )

@@ -157,6 +157,13 @@ def _converters() -> tuple[Any, Any]:
             text = text.strip()
             return f"\n\n*{text}*\n\n" if text else ""
 
+        def convert_figure(self, el: Any, text: str, parent_tags: Any) -> str:
+            """A picture with its caption on the line below it, as one block."""
+            if "_inline" in parent_tags:
+                return text
+            lines = [line for line in text.strip().split("\n") if line.strip()]
+            return "\n\n" + "\n".join(lines) + "\n\n" if lines else ""
+
         # Drop-in for the tags listed in DROPPED_TAGS that markdownify converts itself.
         def convert_video(self, el: Any, text: str, parent_tags: Any) -> str:
             return ""

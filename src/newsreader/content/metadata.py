@@ -156,6 +156,8 @@ _BYLINE_TAIL = LazyPattern(
     re.IGNORECASE,
 )
 _MAX_JSON_LD = 1_000_000
+# JSON-LD wrapped as XHTML character data: "<![CDATA[ {...} ]]>", often behind "//".
+_CDATA = LazyPattern(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
 class PageMeta:
@@ -178,6 +180,9 @@ class PageMeta:
     image: str | None = None
     headline: str | None = None
     """The page's visible ``<h1>``, which may word the title differently."""
+    created: str | None = None
+    """When the piece was first written (JSON-LD ``dateCreated``): its publication date
+    only when neither structured data nor meta tags give one."""
 
 
 def strip_byline_prefix(value: str) -> str:
@@ -217,7 +222,7 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
         if len(raw) > _MAX_JSON_LD:
             continue
         try:
-            data = json.loads(raw.strip().rstrip(";"))
+            data = json.loads(_CDATA.sub("", raw).strip().rstrip(";"))
         except (ValueError, RecursionError):
             continue
         stack: list[tuple[Any, int]] = [(data, 0)]
@@ -290,6 +295,22 @@ def _section_of(value: Any) -> str | None:
     return _first(value if isinstance(value, list) else [value])
 
 
+def _json_ld_title(node: dict[str, Any], tree: HtmlElement) -> str | None:
+    """The article's ``headline``, or its ``name`` when the two differ and only the
+    name is what the page itself shows (some sites put a description in headline)."""
+    headline, name = _first(node.get("headline")), _first(node.get("name"))
+    if headline and name and not _same_words(headline, name):
+        shown = " ".join(
+            _text(e) for e in (tree.find(".//title"), find_headline(tree)) if e is not None
+        )
+        words = f" {' '.join(_words_of(shown))} "
+        if f" {' '.join(_words_of(name))} " in words and (
+            f" {' '.join(_words_of(headline))} " not in words
+        ):
+            return name
+    return headline or name
+
+
 def _read_json_ld(tree: HtmlElement, meta: PageMeta) -> None:
     article: dict[str, Any] | None = None
     page: dict[str, Any] | None = None
@@ -312,11 +333,12 @@ def _read_json_ld(tree: HtmlElement, meta: PageMeta) -> None:
     chosen = article or page
     if chosen is not None:
         _resolve_authors(chosen, tree)
-        meta.title = _first(chosen.get("headline"), chosen.get("name"))
+        meta.title = _json_ld_title(chosen, tree)
         meta.section = _section_of(chosen.get("articleSection"))
         names = _names(chosen.get("author")) or _names(chosen.get("creator"))
         meta.author = ", ".join(names) or None
-        meta.published = parse_date(chosen.get("datePublished") or chosen.get("dateCreated"))
+        meta.published = parse_date(chosen.get("datePublished"))
+        meta.created = parse_date(chosen.get("dateCreated"))
         meta.updated = parse_date(chosen.get("dateModified"))
         language = chosen.get("inLanguage")
         meta.language = _first(language if isinstance(language, str) else None)
@@ -627,16 +649,6 @@ def _without_site(author: str, site_name: str) -> str | None:
     return " - ".join(parts) or None
 
 
-def _headline_part(title: str, headline: str | None) -> str:
-    """``Site | Story`` -> ``Story`` when the page's ``<h1>`` is exactly that part."""
-    if not headline or len(headline) < 10 or _same_words(title, headline):
-        return title
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) > 1 and any(_same_words(part, headline) for part in parts):
-        return headline
-    return title
-
-
 def _guessed_date(tree: HtmlElement, url: str | None) -> str | None:
     """htmldate's reading of the page (URL, markup, visible dates): trafilatura's own
     date finder, already loaded with it; its quick mode, which takes about 1 ms."""
@@ -674,6 +686,7 @@ def read_metadata(tree: HtmlElement, location: str | None = None) -> PageMeta:
     meta = PageMeta()
     _read_json_ld(tree, meta)
     _read_meta_tags(tree, meta)
+    meta.published = meta.published or meta.created
     base = location if location and location.startswith(("http://", "https://")) else None
     for link in tree.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split():
@@ -685,16 +698,15 @@ def read_metadata(tree: HtmlElement, location: str | None = None) -> PageMeta:
         meta.url = safe_url(base)
     h1 = find_headline(tree)
     meta.headline = clean_line(_text(h1)) if h1 is not None else None
+    # A title from structured data or meta tags is kept as the publisher wrote it
+    # (site name included when they put it there); only the document's <title>,
+    # which carries the site's name by habit, is cut down to the story's.
     if meta.title is None and h1 is not None:
         meta.title = clean_line(_text(h1))
     if meta.title is None:
         title = tree.find(".//title")
         if title is not None and (line := clean_line(title.text_content())):
             meta.title = _clean_title(line, meta.site_name)
-    elif h1 is not None and meta.site_name:
-        meta.title = _clean_title(meta.title, meta.site_name)
-    if meta.title and h1 is not None:
-        meta.title = _headline_part(meta.title, clean_line(_text(h1)))
     if meta.author and meta.site_name:
         meta.author = _without_site(meta.author, meta.site_name)
     meta.author = meta.author or _visible_byline(tree, meta.site_name)
