@@ -33,6 +33,10 @@ __all__ = ["UI_STATE_KEY", "NewsReaderApp"]
 UI_STATE_KEY = "tui"
 """The store's ``ui_state`` key holding what the reader remembers between runs."""
 
+UNOFFERED_THEMES = frozenset({"ansi-dark", "ansi-light"})
+"""Built-in themes the reader does not offer: their colours are the terminal's own
+palette, which the reader cannot know, so it could not promise readable contrast."""
+
 
 class NewsReaderApp(App[int]):
     """The terminal news reader.
@@ -75,6 +79,8 @@ class NewsReaderApp(App[int]):
         """``ui_state`` is what the last run remembered (read from the store when
         None: one tiny query, before the first frame, so the theme does not flash)."""
         super().__init__()
+        for name in UNOFFERED_THEMES:
+            self.unregister_theme(name)
         self.config = config
         """The user's configuration (read-only)."""
         self.store = store
@@ -97,6 +103,15 @@ class NewsReaderApp(App[int]):
                 self.theme = theme
             else:
                 self._unknown_theme = theme
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables plus the reader's own ``$reader-*`` colours, made
+        readable in this theme (:mod:`newsreader.tui.palette`)."""
+        from newsreader.tui.palette import reader_variables
+
+        variables = super().get_css_variables()
+        variables.update(reader_variables(variables))
+        return variables
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()
