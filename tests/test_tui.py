@@ -27,6 +27,7 @@ from newsreader.sync import sync
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.clock import FixedClock
 from newsreader.tui.model import SectionKey
+from newsreader.tui.screens.failures import FailuresScreen
 from newsreader.tui.screens.help import HelpScreen
 from newsreader.tui.widgets.ticker import Ticker
 from tests.server import free_port
@@ -379,7 +380,7 @@ async def test_titles_are_cut_by_cells_so_columns_line_up(store: Store) -> None:
 # -- sync -----------------------------------------------------------------------------
 
 
-async def test_failed_sync_notifies_and_keeps_the_cache(filled: Store) -> None:
+async def test_failed_sync_says_so_and_lists_the_failures_one_key_away(filled: Store) -> None:
     url = f"http://127.0.0.1:{free_port()}/feed.xml"
     config = Config(sources=(SourceConfig(name=HOSTILE, url=url),), timeout=5)
     app = make_app(filled, config)
@@ -392,10 +393,41 @@ async def test_failed_sync_notifies_and_keeps_the_cache(filled: Store) -> None:
         assert errors, "the failure is notified"
         assert HOSTILE in errors[-1].message  # shown literally, never as markup
         assert not errors[-1].markup
-        assert "1 of 1 sources failed" in app.main.status.error
-        assert app.main.status.offline  # no server answered
+        status = screen_text(app).splitlines()[0]
+        assert "sync failed: 1 of 1 source" in status
+        assert "offline" not in status and "synced 09:00" not in status  # nor --offline, nor synced
         assert len(app.main.articles.rows) == 6  # the cache is still shown
-        assert "sources failed" in screen_text(app)
+        await pilot.press("E")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FailuresScreen)
+        shown = screen_text(app)
+        assert HOSTILE in shown and "esc to close" in shown
+        assert app.screen.failures[0].source == HOSTILE and app.screen.failures[0].error
+        await pilot.press("escape")
+        assert not isinstance(app.screen, FailuresScreen)
+
+
+async def test_a_partial_failure_is_said_apart_from_offline_mode(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_md(folder, "one.md", "Une note", hours_ago=1)
+    url = f"http://127.0.0.1:{free_port()}/feed.xml"
+    config = Config(
+        sources=(SourceConfig(name="Local", path=str(folder)), SourceConfig(name="Web", url=url)),
+        timeout=5,
+    )
+    app = make_app(store, config)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await settle(app, pilot)
+        status = screen_text(app).splitlines()[0]
+        assert "1 of 2 sources failed · E" in status and "synced 09:00" in status
+        assert "offline" not in status
+    offline = make_app(store, config, offline=True)
+    async with offline.run_test(size=(120, 30)) as pilot:
+        await settle(offline, pilot)
+        assert "○ offline (--offline)" in screen_text(offline).splitlines()[0]
 
 
 def write_md(folder: Path, name: str, title: str, hours_ago: float) -> None:

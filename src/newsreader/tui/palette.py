@@ -103,8 +103,16 @@ def reader_variables(theme: Mapping[str, str]) -> dict[str, str]:
     ticker = accent
     highlight = surface + accent.with_alpha(0.35)
     code = background + get("warning").with_alpha(0.15)
-    footer_key = get("footer-key-background", panel) if "footer-key-background" in theme else panel
     footer = get("footer-background", background) if "footer-background" in theme else panel
+    footers = [footer] + [
+        get(name, footer)
+        for name in (
+            "footer-key-background",
+            "footer-description-background",
+            "footer-item-background",
+        )
+        if name in theme
+    ]
     variables = {
         "reader-text": _hex(readable(foreground, planes)),
         "reader-muted": _hex(readable(surface + get("foreground-muted"), planes)),
@@ -127,9 +135,9 @@ def reader_variables(theme: Mapping[str, str]) -> dict[str, str]:
         "reader-code-background": _hex(code),
         "reader-code-foreground": _hex(readable(get("text-warning", code), [code])),
         # Textual's own widgets on the reader's screens: the footer and the cursors.
-        "footer-key-foreground": _hex(readable(get("accent"), [footer_key, footer])),
-        "footer-description-foreground": _hex(readable(foreground, [footer, footer_key])),
-        "footer-foreground": _hex(readable(foreground, [footer])),
+        "footer-key-foreground": _hex(readable(accent, footers)),
+        "footer-description-foreground": _hex(readable(foreground, footers)),
+        "footer-foreground": _hex(readable(foreground, footers)),
         "block-cursor-foreground": _hex(readable(foreground, [cursor])),
         "block-cursor-background": _hex(cursor),
         "block-cursor-blurred-foreground": _hex(readable(foreground, [blurred])),

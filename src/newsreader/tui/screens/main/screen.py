@@ -22,7 +22,6 @@ from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from newsreader.errors import NewsreaderError
@@ -38,6 +37,7 @@ from newsreader.tui.screens.prompt import PromptScreen
 from newsreader.tui.text import one_line
 from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.articles import ArticleList
+from newsreader.tui.widgets.footer import ReaderFooter
 from newsreader.tui.widgets.sections import SectionList
 from newsreader.tui.widgets.status import StatusLine
 from newsreader.tui.widgets.ticker import Ticker
@@ -66,6 +66,7 @@ class MainScreen(Screen[None]):
     | `s` | Toggle star |
     | `/` | Search (results become a section) |
     | `r`/`R` | Sync the current source / all sources |
+    | `E` | The sources whose last sync failed, and why |
     | `o` | Open the article in the browser |
     | `y` | Copy the article's link |
     | `f` | Focus the ticker |
@@ -129,6 +130,14 @@ class MainScreen(Screen[None]):
             tooltip="Sync the current article's source",
         ),
         Binding("R", "sync_all", "Sync", id="sync-all", tooltip="Sync all sources"),
+        Binding(
+            "E",
+            "show_failures",
+            "Failures",
+            show=False,
+            id="sync-failures",
+            tooltip="The sources whose last sync failed, and why",
+        ),
         Binding(
             "o",
             "open_browser",
@@ -241,7 +250,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield from self._panes.values()
         yield self._ticker
-        yield Footer()
+        yield ReaderFooter()
         yield from (self.lists, self.article, self.sync, self.headlines)
 
     def pane(self, pane_id: str, kind: type[W]) -> W:
@@ -554,6 +563,9 @@ class MainScreen(Screen[None]):
 
     def action_sync_all(self) -> None:
         self.sync.start(None)
+
+    def action_show_failures(self) -> None:
+        self.sync.show_failures()
 
     def action_sync_current(self) -> None:
         target = self._target()
