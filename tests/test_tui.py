@@ -407,7 +407,9 @@ async def test_failed_sync_says_so_and_lists_the_failures_one_key_away(filled: S
         assert not isinstance(app.screen, FailuresScreen)
 
 
-async def test_a_partial_failure_is_said_apart_from_offline_mode(tmp_path: Path, store: Store) -> None:
+async def test_a_partial_failure_is_said_apart_from_offline_mode(
+    tmp_path: Path, store: Store
+) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
     write_md(folder, "one.md", "Une note", hours_ago=1)

@@ -17,9 +17,8 @@ escape sequence.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from newsreader.content.sanitize import clean_line
 
@@ -34,8 +33,8 @@ __all__ = [
     "local_stamp",
     "local_time",
     "one_line",
-    "publisher_time",
     "parse_instant",
+    "publisher_time",
 ]
 
 OPENABLE_SCHEMES = frozenset({"http", "https", "mailto"})

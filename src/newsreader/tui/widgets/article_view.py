@@ -22,9 +22,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
+from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Article
 from newsreader.tui.markdown import Document, MarkdownStyles, layout, make_console, parse
-from newsreader.lazy_pattern import LazyPattern
 from newsreader.tui.text import local_stamp, one_line, publisher_time
 
 __all__ = ["ArticleView", "Shown"]
@@ -286,9 +286,9 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _restyle(self) -> None:
         self._cache.clear()
-        if self.shown is not None and self._styles is not None:
-            if self._resolve_styles() != self._styles:
-                self._start_layout(restyle=True)
+        shown, styles = self.shown, self._styles
+        if shown is not None and styles is not None and self._resolve_styles() != styles:
+            self._start_layout(restyle=True)
         self.refresh()
 
     def notify_style_update(self) -> None:

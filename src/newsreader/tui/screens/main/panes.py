@@ -78,7 +78,7 @@ def column_widths(width: int, sections_natural: int) -> ColumnWidths:
     wider than the list."""
     low, high = SECTIONS_WIDTH
     sections = min(max(sections_natural, low), high) if sections_natural else 0
-    article = min(ARTICLE_WIDTH, (width - sections) // 2)
+    article = min(ARTICLE_WIDTH, (width - sections - 1) // 2)
     return ColumnWidths(sections, max(article, 1))
 
 
