@@ -62,7 +62,7 @@ class RowList(ScrollView, can_focus=True):
             "Bottom",
             show=False,
             id="bottom",
-            tooltip="Go to the bottom (of what is loaded)",
+            tooltip="Go to the last row (the true end of the list)",
         ),
         Binding(
             "pagedown",
