@@ -40,7 +40,9 @@ from newsreader.ids import article_id  # noqa: E402
 from newsreader.models import Article  # noqa: E402
 from newsreader.store import Store  # noqa: E402
 
-SOCKET = "newsreader-bench"
+SOCKET = f"newsreader-bench-{os.getpid()}"
+"""A tmux server of this run's own: two benchmarks at once (another checkout) never
+stop each other's server."""
 SIZE = (120, 36)
 CONFIG = '[[source]]\nname = "Bench"\nurl = "http://127.0.0.1:9/feed.xml"\n'
 """One configured feed on a closed port: no demo edition, and --offline never fetches."""

@@ -713,3 +713,137 @@ def test_list_queries_walk_indexes_instead_of_sorting(store: Store) -> None:
         ]
         assert full_scans == [], (name, steps)
     conn.set_trace_callback(None)
+
+
+# --- the same story from several sources (migration 4) --------------------------------
+
+
+def test_the_same_story_from_two_sources_is_one_row_of_the_virtual_lists(store: Store) -> None:
+    store.upsert_source("flash", kind="feed", location="https://flash.example/rss")
+    story = make(1, title="Le festival dévoile son affiche", published="2025-10-02T17:05:00Z")
+    store.upsert_articles("wire", [story, make(2), make(3)])
+    teaser = make(
+        90,
+        title="Le festival dévoile son affiche",
+        url=None,
+        id="00000000abcd",
+        published="2025-10-02T17:05:00Z",
+    )
+    same_url = make(2)  # the same page from another source: already the same article
+    store.upsert_articles("flash", [teaser, same_url])
+    every = store.articles(limit=10)
+    assert len(every) == 4  # the real lists keep each article
+    stories = store.articles(limit=10, stories=True)
+    assert [row.title for row in stories].count("Le festival dévoile son affiche") == 1
+    first = next(row for row in stories if row.id == story.id)
+    assert first.also == "flash"
+    carried = next(row for row in stories if row.id == same_url.id)
+    assert carried.also == "flash" and carried.source == "wire"
+    assert store.repeats().articles == 1 and store.repeats().unread == 1
+    hits = store.search("festival", stories=True)
+    assert [hit.id for hit in hits] == [story.id] and hits[0].also == "flash"
+    assert store.search_count("festival", stories=True) == (1, 1)
+    assert store.search_count("festival") == (2, 2)
+    # Reading one reads the story; what is read stays read for a late repeat too.
+    store.mark_read(story.id)
+    assert store.totals().unread == 2 and store.repeats().unread == 0
+    store.upsert_source("radio", kind="feed", location="https://radio.example/rss")
+    late = make(91, title="Le festival dévoile son affiche", published="2025-10-02T20:00:00Z")
+    store.upsert_articles("radio", [late._replace(id="00000000abce", url=None)])
+    assert store.totals().unread == 2
+    assert next(r for r in store.articles(limit=10, stories=True) if r.id == story.id).also
+    assert store.mark_read(story.id, read=False) == 3
+
+
+def test_a_recurring_title_of_one_source_or_days_apart_is_not_one_story(store: Store) -> None:
+    daily = [
+        make(n, title="La revue de presse", published=f"2025-10-0{n}T07:00:00Z") for n in (1, 2)
+    ]
+    store.upsert_articles("wire", daily)
+    store.upsert_source("other", kind="feed", location="https://other.example/rss")
+    far = make(9, title="La revue de presse", published="2025-10-05T07:00:00Z")
+    store.upsert_articles("other", [far])
+    assert len(store.articles(limit=10, stories=True)) == 3
+    assert store.repeats().articles == 0
+
+
+def test_a_story_shows_again_once_its_first_article_is_gone(store: Store) -> None:
+    store.upsert_source("flash", kind="feed", location="https://flash.example/rss")
+    store.upsert_articles("wire", [make(1, title="Même titre")])
+    store.upsert_articles("flash", [make(2, title="Même titre")])
+    assert len(store.articles(limit=10, stories=True)) == 1
+    store.remove_source("wire")
+    assert [row.source for row in store.articles(limit=10, stories=True)] == ["flash"]
+    assert store.repeats().articles == 0
+
+
+def test_migration_4_finds_the_stories_already_cached(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    conn = db.connect(old, create=True)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.migrate(conn, target=3)
+    conn.close()
+    import newsreader.store.schema as schema
+
+    real = schema.MIGRATIONS
+    try:  # fill a version-3 cache through the store of that version
+        schema_v3 = real[:3]
+        db.MIGRATIONS = schema_v3  # type: ignore[attr-defined]
+        db.SCHEMA_VERSION = 3  # type: ignore[attr-defined]
+        conn = db.connect(old, create=False)
+        conn.execute("INSERT INTO sources (name, kind, added_at) VALUES ('a', 'feed', 'x')")
+        conn.execute("INSERT INTO sources (name, kind, added_at) VALUES ('b', 'feed', 'x')")
+        for rid, source, title in ((1, 1, "Un titre"), (2, 2, "Un titre"), (3, 2, "Autre")):
+            conn.execute(
+                "INSERT INTO articles (rid, id, source_id, title, sort_key, fetched_at,"
+                " changed_at, content_hash) VALUES (?, ?, ?, ?, '2025-10-01T08:00:00Z',"
+                " 'x', 'x', 'h')",
+                (rid, f"{rid:012x}", source, title),
+            )
+            conn.execute("INSERT INTO bodies (rid, title) VALUES (?, ?)", (rid, title))
+        conn.commit()
+        conn.close()
+    finally:
+        db.MIGRATIONS = real  # type: ignore[attr-defined]
+        db.SCHEMA_VERSION = len(real)  # type: ignore[attr-defined]
+    with Store.open(old, notice=None) as store:
+        assert [row.title for row in store.articles(limit=10, stories=True)] == [
+            "Autre",
+            "Un titre",
+        ]
+        assert store.articles(limit=10, stories=True)[1].also == "b"
+        assert store.check() == []
+
+
+def test_the_end_of_a_list_is_one_walk_backwards(store: Store) -> None:
+    store.upsert_articles("wire", [make(n) for n in range(30)])
+    everything = store.articles(limit=100)
+    assert store.articles(limit=5, last=True) == everything[-5:]
+    assert store.articles(limit=5, newer_than=everything[-5]) == everything[-10:-5]
+    assert store.articles(limit=5, section="World", last=True) == everything[-5:]
+    conn = store._connection()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    store.articles(limit=5, last=True, stories=True)
+    store.articles(limit=5, section="World", newer_than=everything[-5])
+    store.articles(limit=5, unread=True, stories=True)
+    conn.set_trace_callback(None)
+    lists = [s for s in statements if s.lstrip().startswith("SELECT") and "ORDER BY" in s]
+    assert len(lists) == 3
+    for sql in lists:
+        steps = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert any("articles_by_date" in s or "articles_by_section" in s for s in steps), steps
+        assert not [s for s in steps if "TEMP B-TREE" in s], steps
+
+
+def test_search_count_and_hits_carry_the_reading_state(store: Store) -> None:
+    store.upsert_articles("wire", [make(n, title=f"Marché {n}") for n in range(7)])
+    store.mark_read(make(3).id)
+    store.set_starred(make(4).id)
+    assert store.search_count("marche") == (7, 7)
+    assert store.search_count("marche", candidates=5) == (5, 7)
+    hits = {hit.id: hit for hit in store.search("marche", limit=10)}
+    assert hits[make(3).id].read and not hits[make(2).id].read
+    assert hits[make(4).id].starred
+    assert store.search_count("") == (0, 0)

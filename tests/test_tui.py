@@ -27,6 +27,7 @@ from newsreader.sync import sync
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.clock import FixedClock
 from newsreader.tui.model import SectionKey
+from newsreader.tui.screens.failures import FailuresScreen
 from newsreader.tui.screens.help import HelpScreen
 from newsreader.tui.widgets.ticker import Ticker
 from tests.server import free_port
@@ -313,16 +314,42 @@ async def test_the_list_pages_as_the_cursor_goes_down(store: Store) -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        assert len(app.main.articles.rows) == 100
+        articles = app.main.articles
+        assert len(articles.rows) == 100
+        for _ in range(4):
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+        assert len(articles.rows) == 200
+        assert articles.current is not None and articles.current.title == f"A{articles.cursor}"
+
+
+async def test_shift_g_goes_to_the_true_last_row_and_g_to_the_first(store: Store) -> None:
+    """In a 10,000-article section one ``G`` reaches the last article (read from the
+    end of the index), and paging up from there carries on without a gap."""
+    count = 10_000
+    fill(store, [make_article(n, f"A{n}", section="S", hours_ago=n + 1) for n in range(count)])
+    app = make_app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        articles = app.main.articles
         await pilot.press("G")
         await settle(app, pilot)
-        assert len(app.main.articles.rows) == 200
-        await pilot.press("G")
+        assert articles.current is not None and articles.current.title == f"A{count - 1}"
+        assert len(articles.rows) <= 200  # the end, not 10,000 rows
+        top, height = articles.top_row, articles.rows_on_screen
+        assert top <= articles.cursor < top + height  # and the cursor is on screen
+        for _ in range(12):  # up by screenfuls: the pages above arrive as needed
+            await pilot.press("pageup")
+            await settle(app, pilot)
+        titles = [row.title for row in articles.rows]
+        assert titles == [f"A{n}" for n in range(count - len(titles), count)]
+        assert articles.current is not None
+        assert articles.current.title == f"A{count - 1 - 12 * (height - 1)}"
+        await pilot.press("g")
         await settle(app, pilot)
-        await pilot.press("G")
-        await settle(app, pilot)
-        assert len(app.main.articles.rows) == 320
-        assert not app.main.articles.has_more
+        assert articles.cursor == 0 and articles.current is not None
+        assert articles.current.title == "A0"
+        assert articles.top_row == 0
 
 
 async def test_titles_are_cut_by_cells_so_columns_line_up(store: Store) -> None:
@@ -353,7 +380,7 @@ async def test_titles_are_cut_by_cells_so_columns_line_up(store: Store) -> None:
 # -- sync -----------------------------------------------------------------------------
 
 
-async def test_failed_sync_notifies_and_keeps_the_cache(filled: Store) -> None:
+async def test_failed_sync_says_so_and_lists_the_failures_one_key_away(filled: Store) -> None:
     url = f"http://127.0.0.1:{free_port()}/feed.xml"
     config = Config(sources=(SourceConfig(name=HOSTILE, url=url),), timeout=5)
     app = make_app(filled, config)
@@ -366,10 +393,43 @@ async def test_failed_sync_notifies_and_keeps_the_cache(filled: Store) -> None:
         assert errors, "the failure is notified"
         assert HOSTILE in errors[-1].message  # shown literally, never as markup
         assert not errors[-1].markup
-        assert "1 of 1 sources failed" in app.main.status.error
-        assert app.main.status.offline  # no server answered
+        status = screen_text(app).splitlines()[0]
+        assert "sync failed: 1 of 1 source" in status
+        assert "offline" not in status and "synced 09:00" not in status  # nor --offline, nor synced
         assert len(app.main.articles.rows) == 6  # the cache is still shown
-        assert "sources failed" in screen_text(app)
+        await pilot.press("E")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FailuresScreen)
+        shown = "".join(screen_text(app).split())  # the name wraps in its column
+        assert "".join(HOSTILE.split())[:20] in shown and "esctoclose" in shown
+        assert app.screen.failures[0].source == HOSTILE and app.screen.failures[0].error
+        await pilot.press("escape")
+        assert not isinstance(app.screen, FailuresScreen)
+
+
+async def test_a_partial_failure_is_said_apart_from_offline_mode(
+    tmp_path: Path, store: Store
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_md(folder, "one.md", "Une note", hours_ago=1)
+    url = f"http://127.0.0.1:{free_port()}/feed.xml"
+    config = Config(
+        sources=(SourceConfig(name="Local", path=str(folder)), SourceConfig(name="Web", url=url)),
+        timeout=5,
+    )
+    app = make_app(store, config)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await settle(app, pilot)
+        status = screen_text(app).splitlines()[0]
+        assert "1 of 2 sources failed · E" in status and "synced 09:00" in status
+        assert "offline" not in status
+    offline = make_app(store, config, offline=True)
+    async with offline.run_test(size=(120, 30)) as pilot:
+        await settle(offline, pilot)
+        assert "○ offline (--offline)" in screen_text(offline).splitlines()[0]
 
 
 def write_md(folder: Path, name: str, title: str, hours_ago: float) -> None:
@@ -415,7 +475,18 @@ async def test_first_run_opens_on_the_demo_edition_offline(store: Store) -> None
         await settle(app, pilot)
         await pilot.pause(0.6)
         await settle(app, pilot)
-        assert len(app.main.articles.rows) == 12
+        # 12 articles, one story twice (the flash feed and the article): 11 rows in All.
+        rows = app.main.articles.rows
+        assert len(rows) == 11 and counts(app)["All"] == 11
+        title = "Le festival de la bande dessinée dévoile son affiche"
+        festival = [row for row in rows if row.title == title]
+        assert len(festival) == 1
+        assert {festival[0].source, *festival[0].also} == {
+            "Flash infos (démo)",
+            "Le Petit Journal (démo)",
+        }
+        shown = app.main.articles.render_row(rows.index(festival[0]), 80).text
+        assert " +1  " in shown  # the end of its source column, before the age
         assert "Flash infos" in counts(app)
         assert app.main.ticker.headlines
         assert app.main.status.offline
@@ -600,7 +671,7 @@ async def test_links_are_clickable_and_only_web_links_open(
         assert "file:///etc/passwd" not in text.split("Links")[-1]
         line = next(i for i, strip in enumerate(view.lines) if "le site" in strip.text)
         column = view.lines[line].text.index("le site")
-        await pilot.click("#article", offset=(column + 1, line))
+        await pilot.click("#article", offset=(column + 1, line + 1))  # under its title
         await settle(app, pilot)
         assert opened == ["https://example.org/page"]
         await pilot.press("o")

@@ -1,5 +1,7 @@
 """SVG snapshots of the reader (pytest-textual-snapshot): the main screen on the demo
-edition, the keys screen, and the narrow layout. Animations off, a fixed clock, UTC.
+edition (list focused, sections focused), the keys screen (at 45 rows too), search
+results, the narrow layout at 80×24 and 60×20, and a 200-column layout. Animations
+off, a fixed clock, UTC.
 
 After an intended change of looks: ``pytest tests/test_tui_snapshots.py
 --snapshot-update``, then look at the new SVGs before committing them.
@@ -75,6 +77,59 @@ def test_help_screen(demo_store: Store, snap_compare: Compare) -> None:
 def test_narrow_layout(demo_store: Store, snap_compare: Compare) -> None:
     """Below 100 columns: the article takes the whole width."""
     assert snap_compare(demo_app(demo_store), terminal_size=(80, 24), run_before=open_first)
+
+
+def test_help_screen_at_45_rows(demo_store: Store, snap_compare: Compare) -> None:
+    """`?` at 45 rows: the whole table, the ctrl+p row included, no scrollbar."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await open_first(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(demo_store), terminal_size=(110, 45), run_before=run_before)
+
+
+def test_focus_on_the_sections(demo_store: Store, snap_compare: Compare) -> None:
+    """The section list focused: its border and title in the accent colour, the
+    article list's cursor dimmed."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await open_first(pilot)
+        await pilot.press("h", "h")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(demo_store), terminal_size=(120, 34), run_before=run_before)
+
+
+def test_narrow_layout_60(demo_store: Store, snap_compare: Compare) -> None:
+    """60×20: the article alone, with q, ? and esc in the footer."""
+    assert snap_compare(demo_app(demo_store), terminal_size=(60, 20), run_before=open_first)
+
+
+def test_search_results(demo_store: Store, snap_compare: Compare) -> None:
+    """Search results: marked, each with its passage and the matched words highlighted."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, NewsReaderApp)
+        await settle(app, pilot)
+        app.main.search("festival")
+        await settle(app, pilot)
+
+    assert snap_compare(demo_app(demo_store), terminal_size=(120, 34), run_before=run_before)
+
+
+def test_wide_layout(demo_store: Store, snap_compare: Compare) -> None:
+    """200 columns: sections as wide as their names, the article at its measure, the
+    list with the room; the first article shown."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, NewsReaderApp)
+        await settle(app, pilot)
+
+    assert snap_compare(demo_app(demo_store), terminal_size=(200, 40), run_before=run_before)
 
 
 def test_narrow_layout_list(demo_store: Store, snap_compare: Compare) -> None:

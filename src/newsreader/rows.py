@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from newsreader.models import Article
 
 __all__ = [
+    "ALSO_SEPARATOR",
     "ArticleRef",
     "Headline",
     "SearchHit",
@@ -20,7 +21,20 @@ __all__ = [
     "SourceState",
     "StoredArticle",
     "Totals",
+    "sources_of",
 ]
+
+ALSO_SEPARATOR = "\x1f"
+"""Between the names of an ``also`` field."""
+
+
+def sources_of(also: str | None, source: str | None = None) -> tuple[str, ...]:
+    """The names in an ``also`` field, once each, without ``source`` (the row's own)."""
+    names: dict[str, None] = {}
+    for name in (also or "").split(ALSO_SEPARATOR):
+        if name and name != source:
+            names[name] = None
+    return tuple(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +56,9 @@ class ArticleRef:
     """Read, then its content changed on a later sync."""
     seq: int
     """The store's row number; with ``sort_key`` it is the cursor for the next page."""
+    also: str | None = None
+    """The other sources carrying the same story, separated by U+001F (which no stored
+    name contains), None if none; :func:`sources_of` splits it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +124,13 @@ class SearchHit:
     """``(start, end)`` offsets of the matched words in ``snippet``."""
     rank: float
     """bm25 score: lower is better (title counts most, then lede, then body)."""
+    seq: int = 0
+    """The store's row number."""
+    read: bool = False
+    starred: bool = False
+    updated_since_read: bool = False
+    also: str | None = None
+    """The other sources carrying the same story, as in :class:`ArticleRef`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,12 +31,15 @@ from newsreader.store.upsert import (
 )
 
 __all__ = [
+    "FIRST_OF_STORY",
     "HEADLINES",
     "LIST_COLUMNS",
     "NAMES",
     "REFS",
+    "REPEATS",
     "SECTIONS",
     "STARRED_REFS",
+    "STATE_COLUMNS",
     "STORED",
     "TOTALS",
     "ArticlesMixin",
@@ -54,9 +57,27 @@ LEFT JOIN sources AS src ON src.id = a.source_id
 LEFT JOIN sections AS sec ON sec.id = a.section_id"""
 """The names of the source (``src``) and section (``sec``) of ``articles AS a``."""
 
-_REF_COLUMNS = f"""{LIST_COLUMNS},
+STATE_COLUMNS = """
     a.rid AS seq, st.read AS read, st.starred AS starred,
-    st.read AND st.read_version < a.version AS updated_since_read"""
+    st.read AND st.read_version < a.version AS updated_since_read,
+    (SELECT group_concat(name, char(31)) FROM (
+        SELECT coalesce(os.name, o.publisher) AS name FROM articles AS o
+        LEFT JOIN sources AS os ON os.id = o.source_id
+        WHERE o.story_of = a.rid AND coalesce(os.name, o.publisher) IS NOT NULL
+        UNION ALL
+        SELECT cs.name FROM carriers AS c JOIN sources AS cs ON cs.id = c.source_id
+        WHERE c.rid = a.rid)) AS also"""
+"""The reading state of ``articles AS a`` joined with ``reader_state AS st``, its row
+number (the paging cursor), and ``also``: the other sources of its story (see
+migration 4 in :mod:`newsreader.store.schema`), two small index probes a row,
+separated by U+001F (a control character: never part of a stored name)."""
+
+_REF_COLUMNS = f"{LIST_COLUMNS}, {STATE_COLUMNS}"
+
+FIRST_OF_STORY = """
+    (a.story_of IS NULL OR NOT EXISTS (SELECT 1 FROM articles AS f WHERE f.rid = a.story_of))"""
+"""True for the article a virtual list shows for its story: the first one stored (or
+any, once the first is gone)."""
 
 _ARTICLES_FIRST = """
 FROM articles AS a
@@ -97,6 +118,14 @@ SECTIONS = "SELECT name, total, unread FROM sections WHERE total > 0"
 """:class:`~newsreader.rows.SectionCount` rows (the counts are kept by triggers)."""
 TOTALS = "SELECT articles, unread, starred FROM totals"
 """The one :class:`~newsreader.rows.Totals` row (kept by triggers)."""
+REPEATS = f"""
+SELECT count(*) AS articles, coalesce(sum(st.read = 0), 0) AS unread,
+    coalesce(sum(st.starred), 0) AS starred
+FROM articles AS a INDEXED BY articles_by_story
+CROSS JOIN reader_state AS st ON st.rid = a.rid
+WHERE a.story_of IS NOT NULL AND NOT {FIRST_OF_STORY}"""  # noqa: S608
+"""A :class:`~newsreader.rows.Totals` row of the articles that repeat a story the
+virtual lists already show (a walk of the small partial index of story members)."""
 
 
 def _fold(name: str) -> str:
@@ -221,9 +250,18 @@ class ArticlesMixin(StoreBase):
         limit: int = 50,
         offset: int = 0,
         after: ArticleRef | None = None,
+        newer_than: ArticleRef | None = None,
+        last: bool = False,
+        stories: bool = False,
     ) -> list[ArticleRef]:
         """A page of list rows, newest first. ``after`` (the last row of the previous
-        page) pages without the cost of a growing ``offset``."""
+        page) pages without the cost of a growing ``offset``.
+
+        From the other end: ``last`` gives the list's oldest ``limit`` rows and
+        ``newer_than`` the ``limit`` rows just above a row, both still newest first,
+        each one walk of the same index backwards (the reader's ``G``, and paging up
+        from there). With ``stories``, a story carried by several sources is one row
+        (the virtual lists), whose ``also`` names the other sources."""
 
         def work(conn: sqlite3.Connection) -> list[ArticleRef]:
             where: list[str] = []
@@ -249,12 +287,20 @@ class ArticlesMixin(StoreBase):
             if after is not None:
                 where.append("(a.sort_key, a.rid) < (?, ?)")
                 params += [after.sort_key, after.seq]
+            if newer_than is not None:
+                where.append("(a.sort_key, a.rid) > (?, ?)")
+                params += [newer_than.sort_key, newer_than.seq]
+            if stories:
+                where.append(FIRST_OF_STORY)
             sql = STARRED_REFS if starred else REFS
             if where:
                 sql += " WHERE " + " AND ".join(where)
-            sql += " ORDER BY a.sort_key DESC, a.rid DESC LIMIT ? OFFSET ?"
+            backwards = last or newer_than is not None
+            order = "ASC" if backwards else "DESC"
+            sql += f" ORDER BY a.sort_key {order}, a.rid {order} LIMIT ? OFFSET ?"
             cursor = conn.execute(sql, (*params, limit, offset))
-            return [make(ArticleRef, record) for record in records(cursor)]
+            rows = [make(ArticleRef, record) for record in records(cursor)]
+            return rows[::-1] if backwards else rows
 
         return self._run(work)
 
@@ -305,6 +351,12 @@ class ArticlesMixin(StoreBase):
     def totals(self) -> Totals:
         """Counts for the virtual sections All, Unread and Starred."""
         (record,) = self._run(lambda conn: records(conn.execute(TOTALS)))
+        return make(Totals, record)
+
+    def repeats(self) -> Totals:
+        """How many articles the virtual lists leave out as repeats of a story they
+        show (All, Unread and Starred count them in :meth:`totals`)."""
+        (record,) = self._run(lambda conn: records(conn.execute(REPEATS)))
         return make(Totals, record)
 
     def headlines(self, limit: int = 20, *, flash_only: bool = False) -> list[Headline]:

@@ -19,30 +19,39 @@ __all__ = ["JSONValue", "ReaderStateMixin"]
 JSONValue = Any
 """What UI state may hold: anything :func:`json.dumps` accepts."""
 
+_STORY = """(
+    WITH chosen(rid, first) AS (
+        SELECT rid, coalesce(story_of, rid) FROM articles
+        WHERE id IN (SELECT value FROM json_each(:keys)))
+    SELECT rid FROM chosen UNION SELECT first FROM chosen
+    UNION SELECT o.rid FROM articles AS o JOIN chosen AS c ON o.story_of = c.first)"""
+"""The rids of the articles ``:keys`` (JSON ids) and of every article of their stories."""
+
+_MARK_READ = f"""
+UPDATE reader_state SET read = 1, read_at = :now,
+    read_version = (SELECT version FROM articles WHERE rid = reader_state.rid)
+WHERE rid IN {_STORY}
+    AND (read = 0 OR read_version < (SELECT version FROM articles WHERE rid = reader_state.rid))
+"""  # noqa: S608 - this module's constants only
+_MARK_UNREAD = f"""
+UPDATE reader_state SET read = 0, read_at = NULL WHERE read = 1 AND rid IN {_STORY}
+"""  # noqa: S608 - this module's constants only
+
 
 class ReaderStateMixin(StoreBase):
     """Marking articles read or starred; remembering UI state."""
 
     def mark_read(self, ids: str | Iterable[str], read: bool = True) -> int:
-        """Mark articles read (which also clears "updated since read") or unread.
-        Returns how many changed; unknown ids are ignored."""
+        """Mark articles read (which also clears "updated since read") or unread, with
+        every other article of their story (the same story from another source, see
+        migration 4 in :mod:`newsreader.store.schema`). Returns how many changed;
+        unknown ids are ignored."""
         keys = json.dumps([ids] if isinstance(ids, str) else list(ids))
         if read:
-            sql = (
-                "UPDATE reader_state SET read = 1, read_at = ?, read_version ="
-                " (SELECT version FROM articles WHERE rid = reader_state.rid)"
-                " WHERE rid IN (SELECT rid FROM articles WHERE id IN"
-                " (SELECT value FROM json_each(?)))"
-                " AND (read = 0 OR read_version <"
-                " (SELECT version FROM articles WHERE rid = reader_state.rid))"
-            )
-            params: tuple[Any, ...] = (self._now(), keys)
+            sql = _MARK_READ
+            params: dict[str, Any] = {"now": self._now(), "keys": keys}
         else:
-            sql = (
-                "UPDATE reader_state SET read = 0, read_at = NULL WHERE read = 1 AND rid IN"
-                " (SELECT rid FROM articles WHERE id IN (SELECT value FROM json_each(?)))"
-            )
-            params = (keys,)
+            sql, params = _MARK_UNREAD, {"keys": keys}
         return self._run(lambda conn: int(conn.execute(sql, params).rowcount), write=True)
 
     def set_starred(self, ids: str | Iterable[str], starred: bool = True) -> int:

@@ -234,7 +234,39 @@ WHEN old.indexed AND NOT new.indexed BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+_V4 = """
+-- The same story from two sources. A feed and a page of the same story usually share
+-- their canonical URL, so their id, and are one article: a source that carries an
+-- article another source stored first is remembered in carriers. Without a shared
+-- URL (a flash feed's entry and the article), the same title within a day of it, from
+-- another source, makes an article part of the first one's story: story_of is that
+-- first article's rid (NULL for the first, or a story of one). The virtual lists (All,
+-- Unread, Starred, search) show each story once, with every source that carries it.
+ALTER TABLE articles ADD COLUMN story_of INTEGER;
+CREATE INDEX articles_by_story ON articles(story_of) WHERE story_of IS NOT NULL;
+CREATE INDEX articles_by_title ON articles(title, sort_key) WHERE title IS NOT NULL;
+
+CREATE TABLE carriers (
+    rid INTEGER NOT NULL REFERENCES articles(rid) ON DELETE CASCADE,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    PRIMARY KEY (rid, source_id)
+) WITHOUT ROWID;
+
+-- Stories among what is already cached (each article joins the earliest match).
+UPDATE articles SET story_of = m.first FROM (
+    SELECT a.rid AS rid, min(o.rid) AS first
+    FROM articles AS a
+    JOIN articles AS o ON o.title = a.title AND o.rid < a.rid
+        AND o.source_id IS NOT a.source_id
+        AND o.sort_key BETWEEN strftime('%Y-%m-%dT%H:%M:%SZ', a.sort_key, '-1 day')
+            AND strftime('%Y-%m-%dT%H:%M:%SZ', a.sort_key, '+1 day')
+    WHERE a.title IS NOT NULL
+    GROUP BY a.rid
+) AS m
+WHERE articles.rid = m.rid;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 """SQL scripts, in order; index n upgrades version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

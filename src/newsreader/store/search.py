@@ -15,7 +15,7 @@ from typing import Any
 
 from newsreader.content.sanitize import index_text
 from newsreader.rows import SearchHit
-from newsreader.store.articles import LIST_COLUMNS, NAMES
+from newsreader.store.articles import FIRST_OF_STORY, LIST_COLUMNS, NAMES, STATE_COLUMNS
 from newsreader.store.base import StoreBase
 from newsreader.store.columns import make, records
 from newsreader.store.query import HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_highlights
@@ -27,18 +27,22 @@ SEARCH_CANDIDATES = 2000
 
 HITS = f"""
 SELECT {LIST_COLUMNS},
-    snippet(search, -1, :start, :end, '…', 16) AS snippet, search.rank AS rank
+    snippet(search, -1, :start, :end, '…', 16) AS snippet, search.rank AS rank,
+    {STATE_COLUMNS}
 FROM search
-CROSS JOIN articles AS a ON a.rid = search.rowid {NAMES}"""  # noqa: S608
+CROSS JOIN articles AS a ON a.rid = search.rowid
+CROSS JOIN reader_state AS st ON st.rid = a.rid {NAMES}"""  # noqa: S608
 """:class:`~newsreader.rows.SearchHit` rows (``snippet`` still marked, not yet split
-into text and highlights) for ``search MATCH :match``."""
+into text and highlights) for ``search MATCH :match``, with their reading state."""
 
 UNINDEXED_HITS = f"""
 SELECT {LIST_COLUMNS},
     snippet(unindexed, -1, :start, :end, '…', 16) AS snippet,
-    bm25(unindexed, 10.0, 4.0, 1.0) AS rank
+    bm25(unindexed, 10.0, 4.0, 1.0) AS rank,
+    {STATE_COLUMNS}
 FROM temp.unindexed
-CROSS JOIN articles AS a ON a.rid = unindexed.rowid {NAMES}"""  # noqa: S608
+CROSS JOIN articles AS a ON a.rid = unindexed.rowid
+CROSS JOIN reader_state AS st ON st.rid = a.rid {NAMES}"""  # noqa: S608
 """:data:`HITS` from the bodies left out of the index (see :func:`_search_unindexed`),
 ranked with the weights of ``search``."""
 
@@ -50,6 +54,14 @@ SELECT min(rowid) FROM (
     ORDER BY search.rowid DESC LIMIT :candidates)
 """
 """The oldest of the ``candidates`` most recently stored matches."""
+
+_COUNT = """
+SELECT count(*) FROM search CROSS JOIN articles AS a ON a.rid = search.rowid
+WHERE search MATCH :match {where}"""
+_COUNT_UNINDEXED = """
+SELECT count(*) FROM temp.unindexed CROSS JOIN articles AS a ON a.rid = unindexed.rowid
+WHERE unindexed MATCH :match {where}"""
+"""How many match, in the index and (read-only caches) among the unindexed bodies."""
 
 
 def _search_unindexed(
@@ -77,6 +89,16 @@ def _search_unindexed(
         )
     sql = f"{UNINDEXED_HITS} WHERE unindexed MATCH :match {where} ORDER BY rank"
     return records(conn.execute(sql + " LIMIT :limit + :offset", params))
+
+
+def _in_section(section: str | None, stories: bool) -> str:
+    """The search's extra conditions on ``articles AS a``."""
+    where = ""
+    if section is not None:
+        where += " AND a.section_id = (SELECT id FROM sections WHERE name = :section)"
+    if stories:
+        where += f" AND {FIRST_OF_STORY}"
+    return where
 
 
 def _hit(record: dict[str, Any]) -> SearchHit:
@@ -134,6 +156,7 @@ class SearchMixin(StoreBase):
         offset: int = 0,
         section: str | None = None,
         candidates: int = SEARCH_CANDIDATES,
+        stories: bool = False,
     ) -> list[SearchHit]:
         """Full-text search over title, lede and body, best first (bm25: title counts
         most), accents and case ignored. ``query`` is free text (see
@@ -142,13 +165,16 @@ class SearchMixin(StoreBase):
         bm25 ranks the ``candidates`` most recently stored matches: all of them for a
         specific query, the recent ones for a word found in half the cache, which keeps
         a one-word search fast whatever the cache size (and news readers want recent).
+
+        With ``stories``, a story that several sources carry is one hit (the first
+        stored article of it, as in the reader's virtual lists).
         """
         match = fts_query(query)
         if match is None:
             return []
         self._index_before_search()
         marks = (HIGHLIGHT_START, HIGHLIGHT_END)
-        in_section = "AND a.section_id = (SELECT id FROM sections WHERE name = :section)"
+        in_section = _in_section(section, stories)
 
         def work(conn: sqlite3.Connection) -> list[SearchHit]:
             params = {
@@ -160,7 +186,7 @@ class SearchMixin(StoreBase):
                 "limit": limit,
                 "offset": offset,
             }
-            where = in_section if section is not None else ""
+            where = in_section
             extra = _search_unindexed(conn, where, params) if self.read_only else []
             if extra:  # merged below: both lists from their start
                 params = {**params, "limit": limit + offset, "offset": 0}
@@ -181,6 +207,35 @@ class SearchMixin(StoreBase):
             self._index_before_search()
             hits = self._run(work)
         return hits
+
+    def search_count(
+        self,
+        query: str,
+        *,
+        section: str | None = None,
+        candidates: int = SEARCH_CANDIDATES,
+        stories: bool = False,
+    ) -> tuple[int, int]:
+        """How many hits :meth:`search` pages through for ``query`` (at most
+        ``candidates``, see there), and how many articles match in all."""
+        match = fts_query(query)
+        if match is None:
+            return 0, 0
+        self._index_before_search()
+        where = _in_section(section, stories)
+
+        def work(conn: sqlite3.Connection) -> tuple[int, int]:
+            params = {"match": match, "section": section, "candidates": candidates}
+            (total,) = conn.execute(_COUNT.format(where=where), params).fetchone()
+            if self.read_only and _search_unindexed(
+                conn, where, {**params, "start": "", "end": "", "limit": 1, "offset": 0}
+            ):
+                sql = _COUNT_UNINDEXED.format(where=where)
+                (unindexed,) = conn.execute(sql, params).fetchone()
+                return min(int(total), candidates) + int(unindexed), int(total) + int(unindexed)
+            return min(int(total), candidates), int(total)
+
+        return self._run(work)
 
     def _index_before_search(self) -> None:
         """A sync leaves words unindexed: index them, so that search sees everything."""

@@ -8,7 +8,11 @@ The rules that keep a cache trustworthy live here:
   an empty field in the new version never blanks a stored one, so a fetch that came
   back thin (a summary instead of the page, a failed extraction) cannot erase text.
 - An article belongs to the first source that stored it; another source carrying the
-  same URL does not take it over (``open`` of a URL, with no source, may refresh it).
+  same URL does not take it over (``open`` of a URL, with no source, may refresh it),
+  it is remembered as one more carrier of it.
+- A new article with the title of another source's article stored within a day of it
+  is the same story (``story_of``, see migration 4 in :mod:`newsreader.store.schema`);
+  it joins that story read if the story was read.
 """
 
 from __future__ import annotations
@@ -299,6 +303,7 @@ def upsert(
     unchanged = 0
     fresh: list[_Row] = []
     candidates: dict[int, tuple[_Row, int | None]] = {}
+    carried: list[tuple[int, int]] = []
     for row in rows:
         old = existing.get(row.id)
         if old is None:
@@ -306,6 +311,7 @@ def upsert(
             continue
         rid, _, owner, old_hash, old_origin, old_mtime = old
         if source_id is not None and owner is not None and owner != source_id:
+            carried.append((rid, source_id))
             unchanged += 1
             continue
         new_owner = owner if owner is not None else source_id
@@ -325,7 +331,12 @@ def upsert(
             unchanged += 1
             continue
         candidates[rid] = (row, new_owner)
+    if carried:
+        conn.executemany("INSERT OR IGNORE INTO carriers (rid, source_id) VALUES (?, ?)", carried)
+    (last_rid,) = conn.execute("SELECT coalesce(max(rid), 0) FROM articles").fetchone()
     _insert_new(conn, fresh, source_id, sections, source_sections, now, defer_index)
+    if fresh:
+        _join_stories(conn, last_rid, now)
     updated = _update_changed(conn, candidates, sections, source_sections, now, defer_index)
     unchanged += len(candidates) - len(updated)
     return UpsertResult(
@@ -392,6 +403,35 @@ def _insert_new(
             for row in rows
         ],
     )
+
+
+_JOIN_STORIES = """
+UPDATE articles SET story_of = m.first FROM (
+    SELECT a.rid AS rid, min(coalesce(o.story_of, o.rid)) AS first
+    FROM articles AS a
+    JOIN articles AS o INDEXED BY articles_by_title ON o.title = a.title AND o.rid < a.rid
+        AND o.source_id IS NOT a.source_id
+        AND o.sort_key BETWEEN strftime('%Y-%m-%dT%H:%M:%SZ', a.sort_key, '-1 day')
+            AND strftime('%Y-%m-%dT%H:%M:%SZ', a.sort_key, '+1 day')
+    WHERE a.rid > :after AND a.title IS NOT NULL
+    GROUP BY a.rid
+) AS m
+WHERE articles.rid = m.rid
+"""
+_READ_WITH_STORY = """
+UPDATE reader_state SET read = 1, read_at = :now, read_version = 1
+WHERE rid IN (
+    SELECT a.rid FROM articles AS a JOIN reader_state AS first ON first.rid = a.story_of
+    WHERE a.rid > :after AND a.story_of IS NOT NULL AND first.read = 1)
+"""
+
+
+def _join_stories(conn: sqlite3.Connection, after: int, now: str) -> None:
+    """Make the articles inserted after row ``after`` part of the stories they repeat
+    (one walk of the new rows, one probe of the title index each), read if the
+    story was."""
+    if conn.execute(_JOIN_STORIES, {"after": after}).rowcount:
+        conn.execute(_READ_WITH_STORY, {"after": after, "now": now})
 
 
 def _update_changed(

@@ -33,6 +33,15 @@ __all__ = ["UI_STATE_KEY", "NewsReaderApp"]
 UI_STATE_KEY = "tui"
 """The store's ``ui_state`` key holding what the reader remembers between runs."""
 
+REPLACED_COMMANDS = frozenset({"Keys", "Maximize", "Minimize", "Quit"})
+"""Textual's palette commands the reader leaves out: its own "All keys" and "Quit"
+(which remembers where the reader was) do what they would, and a maximized pane is
+what the narrow layout already is."""
+
+UNOFFERED_THEMES = frozenset({"ansi-dark", "ansi-light"})
+"""Built-in themes the reader does not offer: their colours are the terminal's own
+palette, which the reader cannot know, so it could not promise readable contrast."""
+
 
 class NewsReaderApp(App[int]):
     """The terminal news reader.
@@ -75,6 +84,8 @@ class NewsReaderApp(App[int]):
         """``ui_state`` is what the last run remembered (read from the store when
         None: one tiny query, before the first frame, so the theme does not flash)."""
         super().__init__()
+        for name in UNOFFERED_THEMES:
+            self.unregister_theme(name)
         self.config = config
         """The user's configuration (read-only)."""
         self.store = store
@@ -97,6 +108,15 @@ class NewsReaderApp(App[int]):
                 self.theme = theme
             else:
                 self._unknown_theme = theme
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables plus the reader's own ``$reader-*`` colours, made
+        readable in this theme (:mod:`newsreader.tui.palette`)."""
+        from newsreader.tui.palette import reader_variables
+
+        variables = super().get_css_variables()
+        variables.update(reader_variables(variables))
+        return variables
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()
@@ -189,7 +209,12 @@ class NewsReaderApp(App[int]):
     # -- command palette ------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's commands (theme, screenshot...) but those the reader has its own
+        of, then the reader's. The palette reads every help text as markup, so ours
+        hold no square brackets (a test checks each renders as written)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in REPLACED_COMMANDS:
+                yield command
         main = self.main
         commands: list[tuple[str, str, Callable[[], Any]]] = [
             ("Sync all sources", "Fetch every source now (R)", main.action_sync_all),
@@ -206,7 +231,17 @@ class NewsReaderApp(App[int]):
                 "Open a file or a URL, cached like `newsreader open` (:)",
                 main.action_open_location,
             ),
-            ("All keys", "The key table, with the ids [keymap] takes (?)", self.action_help),
+            (
+                "All keys",
+                "Every key and its id, for the keymap table of config.toml (?)",
+                self.action_help,
+            ),
+            (
+                "Sync failures",
+                "The sources whose last sync failed, and why (E)",
+                main.action_show_failures,
+            ),
+            ("Quit", "Quit, remembering where you were (q)", self.action_quit),
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)

@@ -28,10 +28,12 @@ from rich.text import Text
 from textual.strip import Strip
 
 from newsreader.content.sanitize import clean_text
+from newsreader.lazy_pattern import LazyPattern
 from newsreader.tui.text import is_openable, one_line
 
 __all__ = [
     "MAX_MARKDOWN",
+    "MEASURE",
     "Block",
     "Document",
     "MarkdownStyles",
@@ -42,6 +44,18 @@ __all__ = [
 
 MAX_MARKDOWN = 1_000_000
 """Characters of Markdown shown; longer bodies end with a "truncated" marker."""
+MEASURE = 80
+"""The longest line of text, in cells: past this, eyes lose the next line. A wider
+pane keeps the column at this width, on the left."""
+
+# French typography: no line starts with ":", ";", "»", "!" or "?", nor ends with "«".
+# Rich breaks lines at any whitespace (no-break spaces included), so before wrapping,
+# the spaces that must hold are swapped for stand-ins that are not whitespace, and
+# swapped back in every wrapped line.
+_HOLD = LazyPattern(r"[ \u00a0\u202f](?=[:;»!?])|(?<=«)[ \u00a0\u202f]|[\u00a0\u202f]")
+_STAND_INS = {" ": "\ue00a", "\u00a0": "\ue00b", "\u202f": "\ue00c"}
+_BACK = {ord(stand_in): space for space, stand_in in _STAND_INS.items()}
+_SPACES = LazyPattern(r"[ \t]{2,}")
 
 _QUOTE = "▌ "
 _BULLETS = ("•", "◦", "▪")
@@ -183,10 +197,20 @@ class _Builder:
                 style += item
             return style
 
+        link_after_spaces = spaces_before = glued = False
         for child in token.children or ():
             kind = child.type
             if kind == "text":
-                text.append(clean_text(child.content), current())
+                raw = clean_text(child.content)
+                spaces_before = re_spaces_before(raw)
+                content = _SPACES.sub(" ", raw)
+                if glued and content[:1].isalnum():
+                    # "société.   [lien](…)Où": the link's own spaces were moved before
+                    # it by whatever wrote the Markdown; give the next word its space.
+                    content = " " + content
+                glued = False
+                text.append(content, current())
+                continue
             elif kind == "softbreak":
                 text.append(" ", current())
             elif kind == "hardbreak":
@@ -200,6 +224,7 @@ class _Builder:
             elif kind == "s_open":
                 stack.append(styles.strike)
             elif kind == "link_open":
+                link_after_spaces = spaces_before
                 href = str(child.attrs.get("href") or "")
                 if is_openable(href):
                     self.doc.links.append(href)
@@ -212,8 +237,12 @@ class _Builder:
             elif kind in ("strong_close", "em_close", "s_close", "link_close"):
                 if stack:
                     stack.pop()
+                if kind == "link_close":
+                    glued, link_after_spaces = link_after_spaces, False
             elif child.content:
                 text.append(clean_text(child.content), current())
+            if kind != "link_open":
+                spaces_before = False
         return text
 
     # -- blocks ----------------------------------------------------------------------
@@ -303,6 +332,11 @@ class _Builder:
             if header:
                 self.emit(Text(end=""), rule=True)
                 self.doc.blocks[-1].gap = 0
+
+
+def re_spaces_before(plain: str) -> bool:
+    """True when ``plain`` ends with two or more spaces (where a link's spaces went)."""
+    return len(plain) - len(plain.rstrip(" ")) >= 2
 
 
 def parse(
@@ -395,7 +429,7 @@ def layout(
     """The document's lines wrapped to ``width`` cells, lazily (so a caller can show
     the first screenful before the rest is wrapped)."""
     console = console or make_console(width)
-    inner = max(width - 2 * margin, 10)
+    inner = min(max(width - 2 * margin, 10), MEASURE)
     pad = " " * margin
     for number, block in enumerate(document.blocks):
         if number:
@@ -409,13 +443,25 @@ def layout(
             continue
         first_prefix = _prefix(block, True, styles.marker)
         room = max(inner - first_prefix.cell_len, 8)
-        lines = block.text.wrap(console, room, overflow="fold")
+        held = block.wrap and _HOLD.search(block.text.plain) is not None
+        source = _hold_spaces(block.text) if held else block.text
+        lines = source.wrap(console, room, overflow="fold")
         for index, text in enumerate(lines):
+            if held:
+                text.plain = text.plain.translate(_BACK)
             prefix = first_prefix if index == 0 else _prefix(block, False, styles.marker)
             line = Text(pad, end="")
             line.append_text(prefix)
             line.append_text(text)
             yield _strip(line, console)
+
+
+def _hold_spaces(text: Text) -> Text:
+    """A copy of ``text`` whose spaces that must not break are stand-ins (same length,
+    so every style span stays where it was)."""
+    held = text.copy()
+    held.plain = _HOLD.sub(lambda match: _STAND_INS[match.group()], text.plain)
+    return held
 
 
 def _strip(line: Text, console: Console) -> Strip:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from newsreader.rows import ArticleRef, SearchHit, StoredArticle
+from newsreader.rows import ArticleRef, SearchHit, StoredArticle, sources_of
 
 __all__ = ["ALL", "STARRED", "UNREAD", "Row", "SectionKey"]
 
@@ -24,6 +24,12 @@ class SectionKey:
     kind: SectionKind
     name: str = ""
     """The section's name, or the search query."""
+
+    @property
+    def virtual(self) -> bool:
+        """All, Unread, Starred and searches: lists across sources, which show a story
+        carried by several sources once."""
+        return self.kind != "section"
 
     @property
     def label(self) -> str:
@@ -65,12 +71,18 @@ class Row:
     section: str | None
     sort_key: str
     read: bool | None
-    """None for search results (the index does not know)."""
+    """None when not known (an article opened from a location)."""
     starred: bool
     updated: bool
     """Read, then changed by a later sync."""
     ref: ArticleRef | None = None
     """The store row, the cursor for the next page (None for search results)."""
+    also: tuple[str, ...] = ()
+    """The other sources that carry the same story."""
+    snippet: str = ""
+    """A search result's matching passage (plain text)."""
+    highlights: tuple[tuple[int, int], ...] = ()
+    """The matched words in :attr:`snippet`, as ``(start, end)`` offsets."""
 
     @classmethod
     def from_ref(cls, ref: ArticleRef) -> Row:
@@ -84,6 +96,7 @@ class Row:
             starred=ref.starred,
             updated=ref.updated_since_read,
             ref=ref,
+            also=sources_of(ref.also, ref.source),
         )
 
     @classmethod
@@ -108,9 +121,12 @@ class Row:
             source=hit.source,
             section=hit.section,
             sort_key=hit.sort_key,
-            read=None,
-            starred=False,
-            updated=False,
+            read=hit.read,
+            starred=hit.starred,
+            updated=hit.updated_since_read,
+            also=sources_of(hit.also, hit.source),
+            snippet=hit.snippet,
+            highlights=hit.highlights,
         )
 
     @property

@@ -1,5 +1,12 @@
 """Small text helpers for the reader: safe one-liners, ages, clock times, link checks.
 
+**Times.** The reader has one rule: every time it shows is local time (the list's
+ages, the ticker's clock, "synced 14:05", the failures), because a reader's day is
+their own. Only the article's metadata line adds the publisher's own time, when its
+offset differs from local time (``2025-11-27 11:40 (12:40 +01:00 at the source)``), so
+the calendar day the publisher meant is still there. ``newsreader open`` prints the
+publisher's time, as a document for scripts should.
+
 Everything the reader shows from the store goes through :func:`one_line` (or the
 Markdown renderer) on its way to a Rich ``Text``/``Segment`` or a Textual ``Content``:
 those never parse markup, and :func:`one_line` removes whatever control characters
@@ -10,9 +17,13 @@ escape sequence.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from newsreader.content.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from newsreader.tui.clock import AppClock
 
 __all__ = [
     "OPENABLE_SCHEMES",
@@ -20,8 +31,10 @@ __all__ = [
     "clock_time",
     "is_openable",
     "local_stamp",
+    "local_time",
     "one_line",
     "parse_instant",
+    "publisher_time",
 ]
 
 OPENABLE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -84,6 +97,37 @@ def local_stamp(value: str | None) -> str:
         return value
     moment = parse_instant(value)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else one_line(value)
+
+
+def local_time(instant: str | None, clock: AppClock) -> str:
+    """``HH:MM`` local time when ``instant`` is today, else ``YYYY-MM-DD HH:MM``."""
+    moment = parse_instant(instant)
+    if moment is None:
+        return ""
+    local, today = moment.astimezone(), clock.now().astimezone()
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def publisher_time(value: str | None) -> str:
+    """The publisher's own ``HH:MM +01:00`` (with the date when it is another day
+    there) when ``value`` carries an offset that differs from local time; else "".
+    A date alone, or a time the publisher gave in local time, needs no second look."""
+    if not value or len(value) == 10:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return ""
+    if moment.tzinfo is None or moment.utcoffset() == moment.astimezone().utcoffset():
+        return ""
+    offset = moment.strftime("%z")
+    offset = "UTC" if offset in ("+0000", "-0000") else f"{offset[:3]}:{offset[3:]}"
+    there = moment.strftime("%H:%M")
+    if moment.date() != moment.astimezone().date():
+        there = moment.strftime("%Y-%m-%d %H:%M")
+    return f"{there} {offset}"
 
 
 def is_openable(url: str | None) -> bool:

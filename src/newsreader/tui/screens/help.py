@@ -47,9 +47,13 @@ class HelpScreen(ModalScreen[None]):
         self.rows = list(rows)
 
     def compose(self) -> ComposeResult:
+        # Text, never str: Rich would read "[keymap]" in a caption as markup.
         table = Table(
-            title="Keys",
-            caption='Rebind any of them in config.toml: [keymap] id = "keys"',
+            title=Text("Keys · esc to close", style="bold"),
+            caption=Text(
+                "The mouse works too: click a pane, a row, a link or a headline; the"
+                ' wheel scrolls.\nRebind any key in config.toml, table [keymap]: id = "keys".'
+            ),
             expand=True,
             box=None,
             header_style="bold",
@@ -58,7 +62,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("", style="bold", no_wrap=True)
         table.add_column("keys", no_wrap=True)
         table.add_column("action")
-        table.add_column("id", style="dim", no_wrap=True)
+        table.add_column("id", no_wrap=True)
         previous = ""
         for row in self.rows:
             group = row.group if row.group != previous else ""

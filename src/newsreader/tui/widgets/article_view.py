@@ -22,9 +22,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
+from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Article
 from newsreader.tui.markdown import Document, MarkdownStyles, layout, make_console, parse
-from newsreader.tui.text import local_stamp, one_line
+from newsreader.tui.text import local_stamp, one_line, publisher_time
 
 __all__ = ["ArticleView", "Shown"]
 
@@ -275,6 +276,21 @@ class ArticleView(ScrollView, can_focus=True):
                 self._pending_fraction = self.scroll_y / len(self.lines)
             self._start_layout(restyle=False)
 
+    def on_mount(self) -> None:
+        # A new theme reaches the component styles only after this widget's own style
+        # update, so the check in notify_style_update can miss it: look again then.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.call_after_refresh(self._restyle)
+
+    def _restyle(self) -> None:
+        self._cache.clear()
+        shown, styles = self.shown, self._styles
+        if shown is not None and styles is not None and self._resolve_styles() != styles:
+            self._start_layout(restyle=True)
+        self.refresh()
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
@@ -339,14 +355,36 @@ class ArticleView(ScrollView, can_focus=True):
         )
 
 
+def author_name(author: str | None) -> str:
+    """The name in an author field: feeds write ``redaction@example.org (Rédaction)``
+    (RSS's ``<author>``) or ``Rédaction <redaction@example.org>``; an address alone
+    stays as it is."""
+    value = one_line(author)
+    match = _ADDRESS_AND_NAME.fullmatch(value)
+    if match:
+        return (match.group("name") or match.group("before") or value).strip()
+    return value
+
+
 def metadata_text(
     article: Article, styles: MarkdownStyles, *, updated_since_read: bool = False
 ) -> Text:
-    """``section · author · published · updated …`` (what is known of it)."""
-    parts = [one_line(article.section), one_line(article.author), local_stamp(article.published)]
+    """``section · author · published · updated …`` (what is known of it), in local
+    time; the publisher's own time follows in parentheses when it differs."""
+    published = local_stamp(article.published)
+    there = publisher_time(article.published)
+    if published and there:
+        published += f" ({there} at the source)"
+    parts = [one_line(article.section), author_name(article.author), published]
     if article.updated and article.updated != article.published:
         parts.append(f"updated {local_stamp(article.updated)}")
     text = Text(" · ".join(part for part in parts if part), style=styles.meta, end="")
     if updated_since_read:
         text.append("  ↻ changed since you read it", styles.notice)
     return text
+
+
+_ADDRESS_AND_NAME = LazyPattern(
+    r"\s*(?:[^\s@()<>]+@[^\s@()<>]+\s*\((?P<name>[^()]+)\)"
+    r"|(?P<before>[^<>@]+?)\s*(?:<[^<>\s]+@[^<>\s]+>|\([^()\s]+@[^()\s]+\)))\s*"
+)

@@ -34,7 +34,8 @@ class RowList(ScrollView, can_focus=True):
     | `pagedown`, `pageup` | A screenful down / up |
     | `enter` | Choose the row under the cursor |
 
-    A click moves the cursor and chooses the row; the wheel scrolls.
+    A click moves the cursor and chooses the row; the wheel scrolls. A row may take
+    several lines (:attr:`row_height`: a search result and its snippet).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -61,7 +62,7 @@ class RowList(ScrollView, can_focus=True):
             "Bottom",
             show=False,
             id="bottom",
-            tooltip="Go to the bottom (of what is loaded)",
+            tooltip="Go to the last row (the true end of the list)",
         ),
         Binding(
             "pagedown",
@@ -98,7 +99,9 @@ class RowList(ScrollView, can_focus=True):
         """Index of the row under the cursor (0 when the list is empty)."""
         self.empty_message = ""
         """Shown, dimmed, when there are no rows."""
-        self._row_cache: LRUCache[int, Strip] = LRUCache(1024)
+        self.row_height = 1
+        """Lines each row takes (set before :meth:`rows_changed`)."""
+        self._row_cache: LRUCache[int, list[Strip]] = LRUCache(1024)
         self._cache_width = 0
 
     # -- what subclasses provide ---------------------------------------------------------
@@ -112,6 +115,10 @@ class RowList(ScrollView, can_focus=True):
         """Row ``index`` drawn in ``width`` cells, without the cursor highlight."""
         raise NotImplementedError
 
+    def render_row_lines(self, index: int, width: int) -> list[Strip]:
+        """Every line of row ``index`` (:attr:`row_height` of them; one by default)."""
+        return [self.render_row(index, width)]
+
     def cursor_moved(self, index: int) -> None:
         """The cursor came to rest on ``index`` (post a message here)."""
 
@@ -123,7 +130,7 @@ class RowList(ScrollView, can_focus=True):
     def rows_changed(self, *, keep_scroll: bool = True) -> None:
         """Call after the rows changed: re-measure, clamp the cursor, redraw."""
         self._row_cache.clear()
-        self.virtual_size = Size(0, self.row_count)
+        self.virtual_size = Size(0, self.row_count * self.row_height)
         self.cursor = max(0, min(self.cursor, self.row_count - 1))
         if not keep_scroll:
             self.scroll_to(y=0, animate=False)
@@ -132,7 +139,21 @@ class RowList(ScrollView, can_focus=True):
     def refresh_row(self, index: int) -> None:
         """Redraw one row (its data changed)."""
         self._row_cache.discard(index)
-        self.refresh_line(index)
+        self._refresh_row_lines(index)
+
+    def _refresh_row_lines(self, index: int) -> None:
+        for line in range(self.row_height):
+            self.refresh_line(index * self.row_height + line)
+
+    @property
+    def rows_on_screen(self) -> int:
+        """Whole rows the view shows at once (at least one)."""
+        return max(self.scrollable_content_region.height // self.row_height, 1)
+
+    @property
+    def top_row(self) -> int:
+        """The row at the top of the view."""
+        return int(self.scroll_y) // self.row_height
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -148,22 +169,25 @@ class RowList(ScrollView, can_focus=True):
         index = max(0, min(index, count - 1))
         previous, self.cursor = self.cursor, index
         if previous != index:
-            self.refresh_line(previous)
-            self.refresh_line(index)
+            self._refresh_row_lines(previous)
+            self._refresh_row_lines(index)
         self.scroll_cursor_visible(center=center)
         if notify:
             self.cursor_moved(index)
 
     def scroll_cursor_visible(self, *, center: bool = False) -> None:
-        """Scroll just enough that the cursor row is on screen."""
-        height = max(self.scrollable_content_region.height, 1)
-        top = int(self.scroll_y)
+        """Scroll just enough that the cursor row is on screen (or, with ``center``,
+        put it in the middle). The view's height is known only once it is laid out:
+        before that, nothing can be judged, so the screen asks again on resize."""
+        height = self.rows_on_screen
+        top = self.top_row
+        step = self.row_height
         if center:
-            self.scroll_to(y=max(0, self.cursor - height // 2), animate=False)
+            self.scroll_to(y=max(0, self.cursor - (height - 1) // 2) * step, animate=False)
         elif self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
+            self.scroll_to(y=self.cursor * step, animate=False)
         elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False)
+            self.scroll_to(y=(self.cursor - height + 1) * step, animate=False)
 
     def action_cursor_down(self) -> None:
         self.move_cursor(self.cursor + 1)
@@ -178,10 +202,10 @@ class RowList(ScrollView, can_focus=True):
         self.move_cursor(self.row_count - 1)
 
     def action_page_down_rows(self) -> None:
-        self.move_cursor(self.cursor + max(self.scrollable_content_region.height - 1, 1))
+        self.move_cursor(self.cursor + max(self.rows_on_screen - 1, 1))
 
     def action_page_up_rows(self) -> None:
-        self.move_cursor(self.cursor - max(self.scrollable_content_region.height - 1, 1))
+        self.move_cursor(self.cursor - max(self.rows_on_screen - 1, 1))
 
     def action_choose(self) -> None:
         if self.row_count:
@@ -192,7 +216,7 @@ class RowList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        index = offset.y + int(self.scroll_y)
+        index = (offset.y + int(self.scroll_y)) // self.row_height
         if 0 <= index < self.row_count:
             self.move_cursor(index)
             self.row_chosen(index)
@@ -201,7 +225,8 @@ class RowList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        index = y + int(self.scroll_y)
+        line = y + int(self.scroll_y)
+        index, part = divmod(line, self.row_height)
         base = self.rich_style
         count = self.row_count
         if index >= count:
@@ -213,14 +238,29 @@ class RowList(ScrollView, can_focus=True):
         if width != self._cache_width:
             self._row_cache.clear()
             self._cache_width = width
-        strip = self._row_cache.get(index)
-        if strip is None:
-            strip = self.render_row(index, width).crop_extend(0, width, None)
-            self._row_cache[index] = strip
+        strips = self._row_cache.get(index)
+        if strips is None:
+            strips = [
+                strip.crop_extend(0, width, None) for strip in self.render_row_lines(index, width)
+            ]
+            self._row_cache[index] = strips
+        strip = strips[part] if part < len(strips) else Strip.blank(width)
         if index == self.cursor:
-            strip = strip.apply_style(self.cursor_style)
+            strip = self._under_cursor(strip)
         # The widget's own style goes under everything the row and the cursor set.
-        return strip.apply_style(base).apply_offsets(0, index)
+        return strip.apply_style(base).apply_offsets(0, line)
+
+    def _under_cursor(self, strip: Strip) -> Strip:
+        """The cursor's colours over every segment of the row (a source name in the
+        theme's blue would vanish on a blue cursor), keeping each one's emphasis."""
+        cursor = self.cursor_style
+        return Strip(
+            [
+                Segment(text, style + cursor if style else cursor, control)
+                for text, style, control in strip
+            ],
+            strip.cell_length,
+        ).apply_style(cursor)
 
     @property
     def cursor_style(self) -> Style:

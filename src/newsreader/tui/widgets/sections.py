@@ -60,10 +60,25 @@ class SectionList(RowList):
     class SectionSelected(SectionHighlighted):
         """``enter`` or a click on a section: go read it."""
 
+    class WidthWanted(Message):
+        """The longest name or count changed: the screen may size the pane again."""
+
+        def __init__(self, section_list: SectionList, width: int) -> None:
+            super().__init__()
+            self.section_list = section_list
+            self.width = width
+
+        @property
+        def control(self) -> SectionList:
+            return self.section_list
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.entries: list[SectionEntry] = []
         """What is shown, in order (set through :meth:`set_entries`)."""
+        self.natural_width = 0
+        """Cells the longest entry needs, name and count (the border included)."""
+        self.border_title = "Sections"
 
     @property
     def row_count(self) -> int:
@@ -81,6 +96,10 @@ class SectionList(RowList):
         without announcing a move: counts changing is not the reader moving."""
         keep = select or self.current
         self.entries = list(entries)
+        natural = 1 + max((self._entry_width(entry) for entry in self.entries), default=0)
+        if natural != self.natural_width:
+            self.natural_width = natural
+            self.post_message(self.WidthWanted(self, natural))
         keys = [entry.key for entry in self.entries]
         if keep in keys:
             self.cursor = keys.index(keep)
@@ -100,6 +119,11 @@ class SectionList(RowList):
 
     def row_chosen(self, index: int) -> None:
         self.post_message(self.SectionSelected(self, self.entries[index].key))
+
+    @staticmethod
+    def _entry_width(entry: SectionEntry) -> int:
+        count = f"{entry.count:,}" if entry.count else ""
+        return 1 + cell_width(one_line(entry.key.label, "—")) + 2 + cell_width(count) + 1
 
     def render_row(self, index: int, width: int) -> Strip:
         entry = self.entries[index]

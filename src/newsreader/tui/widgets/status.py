@@ -33,7 +33,8 @@ class StatusLine(Widget):
     section: reactive[str] = reactive("")
     """The section shown."""
     offline: reactive[bool] = reactive(False)
-    """Started with --offline, or the last sync reached no server."""
+    """Started with --offline: the reader never touches the network. (A sync that
+    reached no server is a failure, said by :attr:`error`, not this mode.)"""
     last_sync: reactive[str] = reactive("")
     """``HH:MM`` (or a date) of the last successful sync, empty if never."""
     progress: reactive[str] = reactive("")
@@ -42,12 +43,12 @@ class StatusLine(Widget):
     """What went wrong with the last sync (one line), empty if nothing."""
 
     def render(self) -> Content:
-        separator = Content.styled(" │ ", "dim")
+        separator = Content.styled(" │ ", self._css("dim"))
         parts: list[Content] = [Content.styled(" newsreader", self._css("app"))]
         if self.section:
             parts.append(Content(one_line(self.section)))
         if self.offline:
-            parts.append(Content.styled("○ offline", self._css("offline")))
+            parts.append(Content.styled("○ offline (--offline)", self._css("offline")))
         else:
             parts.append(Content.styled("● online", self._css("online")))
         if self.progress:

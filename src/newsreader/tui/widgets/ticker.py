@@ -65,15 +65,20 @@ class Ticker(Widget, can_focus=True):
         height: 1;
         width: 1fr;
         background: $panel;
-        color: $foreground;
-        & > .ticker--time { color: $accent; text-style: bold; }
+        color: $reader-text;
+        & > .ticker--time { color: $reader-accent; text-style: bold; }
         & > .ticker--title { }
-        & > .ticker--separator { color: $foreground-muted; }
-        & > .ticker--current { background: $accent; color: $text-accent; text-style: bold; }
-        & > .ticker--empty { color: $foreground-muted; text-style: italic; }
-        &:focus { background: $surface; }
+        & > .ticker--separator { color: $reader-muted; }
+        & > .ticker--current {
+            background: $reader-ticker-current-background;
+            color: $reader-ticker-current-foreground;
+            text-style: bold;
+        }
+        & > .ticker--empty { color: $reader-muted; text-style: italic; }
     }
     """
+    """Colours are the reader's ``$reader-*`` variables (:mod:`newsreader.tui.palette`):
+    readable in every theme."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -59,10 +59,12 @@ class ArticleConcern(Concern):
 
     # -- loading --------------------------------------------------------------------------
 
-    def load(self, article_id: str, *, scroll: int, section: SectionKey) -> None:
+    def load(self, article_id: str, *, scroll: int, section: SectionKey, mark: bool = True) -> None:
         """Show ``article_id`` (the screen has made it the open one), scrolled to line
-        ``scroll``; ``section`` is remembered with it."""
-        self._load_article(article_id, scroll, section)
+        ``scroll``; ``section`` is remembered with it. ``mark``: the reader opened it
+        (else it is only shown, as the wide layout's first article is: not marked
+        read, not remembered)."""
+        self._load_article(article_id, scroll, section, mark)
 
     @work(
         thread=True,
@@ -71,7 +73,7 @@ class ArticleConcern(Concern):
         exit_on_error=False,
         description="Opening the article",
     )
-    def _load_article(self, article_id: str, scroll: int, section: SectionKey) -> None:
+    def _load_article(self, article_id: str, scroll: int, section: SectionKey, mark: bool) -> None:
         from newsreader.reading import load_article
 
         store = self.store
@@ -80,7 +82,7 @@ class ArticleConcern(Concern):
             self.deliver(self._article_missing, article_id)
             return
         self.deliver(self._article_loaded, stored, scroll)
-        if store.read_only:
+        if store.read_only or not mark:
             return  # a read-only cache keeps neither read marks nor where the reader was
         if self.reader.config.mark_read_on_open and (not stored.read or stored.updated_since_read):
             store.mark_read(article_id)

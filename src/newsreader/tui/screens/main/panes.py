@@ -42,10 +42,45 @@ from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.articles import ArticleList
 from newsreader.tui.widgets.sections import SectionList
 
-__all__ = ["HOME", "NARROW_BELOW", "PANES", "Pane", "PaneLayout"]
+__all__ = [
+    "ARTICLE_WIDTH",
+    "HOME",
+    "NARROW_BELOW",
+    "PANES",
+    "SECTIONS_WIDTH",
+    "ColumnWidths",
+    "Pane",
+    "PaneLayout",
+    "column_widths",
+]
 
 NARROW_BELOW = 100
 """Below this many columns the panes stack: one at a time, the whole width."""
+SECTIONS_WIDTH = (16, 34)
+"""The section list is as wide as its longest entry, within these bounds."""
+ARTICLE_WIDTH = 84
+"""The article pane's widest: a measure of 80 cells (the text's own margins and the
+scrollbar besides). The article list takes the rest: titles get the room."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnWidths:
+    """The wide layout's fixed columns (the article list takes what is left)."""
+
+    sections: int
+    article: int
+
+
+def column_widths(width: int, sections_natural: int) -> ColumnWidths:
+    """Column widths for a screen ``width`` cells wide: the section list as wide as
+    its longest entry (``sections_natural``, 0 when hidden) within
+    :data:`SECTIONS_WIDTH`; the article pane at most :data:`ARTICLE_WIDTH` and never
+    wider than the list."""
+    low, high = SECTIONS_WIDTH
+    sections = min(max(sections_natural, low), high) if sections_natural else 0
+    article = min(ARTICLE_WIDTH, (width - sections - 1) // 2)
+    return ColumnWidths(sections, max(article, 1))
+
 
 Width = Literal["wide", "narrow"]
 """The two layouts: panes side by side, or one pane alone."""

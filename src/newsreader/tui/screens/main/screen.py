@@ -22,7 +22,6 @@ from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from newsreader.errors import NewsreaderError
@@ -30,7 +29,7 @@ from newsreader.tui.model import Row, SectionKey
 from newsreader.tui.screens.main.article import ArticleConcern
 from newsreader.tui.screens.main.concern import Selection
 from newsreader.tui.screens.main.lists import ListsConcern
-from newsreader.tui.screens.main.panes import HOME, PANES, PaneLayout
+from newsreader.tui.screens.main.panes import HOME, PANES, PaneLayout, column_widths
 from newsreader.tui.screens.main.sync import GROUP as SYNC_GROUP
 from newsreader.tui.screens.main.sync import SyncConcern
 from newsreader.tui.screens.main.ticker import TickerConcern
@@ -38,6 +37,7 @@ from newsreader.tui.screens.prompt import PromptScreen
 from newsreader.tui.text import one_line
 from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.articles import ArticleList
+from newsreader.tui.widgets.footer import ReaderFooter
 from newsreader.tui.widgets.sections import SectionList
 from newsreader.tui.widgets.status import StatusLine
 from newsreader.tui.widgets.ticker import Ticker
@@ -66,6 +66,7 @@ class MainScreen(Screen[None]):
     | `s` | Toggle star |
     | `/` | Search (results become a section) |
     | `r`/`R` | Sync the current source / all sources |
+    | `E` | The sources whose last sync failed, and why |
     | `o` | Open the article in the browser |
     | `y` | Copy the article's link |
     | `f` | Focus the ticker |
@@ -130,6 +131,14 @@ class MainScreen(Screen[None]):
         ),
         Binding("R", "sync_all", "Sync", id="sync-all", tooltip="Sync all sources"),
         Binding(
+            "E",
+            "show_failures",
+            "Failures",
+            show=False,
+            id="sync-failures",
+            tooltip="The sources whose last sync failed, and why",
+        ),
+        Binding(
             "o",
             "open_browser",
             "Browser",
@@ -181,9 +190,8 @@ class MainScreen(Screen[None]):
             "escape",
             "back",
             "Back",
-            show=False,
             id="back",
-            tooltip="Back to the list (narrow layout)",
+            tooltip="Back to the list (narrow layout), or from the ticker",
         ),
     ]
 
@@ -242,7 +250,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield from self._panes.values()
         yield self._ticker
-        yield Footer()
+        yield ReaderFooter()
         yield from (self.lists, self.article, self.sync, self.headlines)
 
     def pane(self, pane_id: str, kind: type[W]) -> W:
@@ -277,8 +285,18 @@ class MainScreen(Screen[None]):
         reader = self.reader
         self.status.offline = reader.offline
         self.ticker.display = reader.config.ticker
-        self.articles.focus()
+        self.view.border_title = "Article"
+        self.articles.focus()  # always the list first; the remembered state may say the article
         self.lists.start(reader.ui_state)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``escape`` is shown in the footer only where it does something: reading in
+        the narrow layout (back to the list), or in the ticker."""
+        if action == "back":
+            return (self.narrow and self.pane_layout.alone != HOME) or isinstance(
+                self.focused, Ticker
+            )
+        return True
 
     # -- failures -------------------------------------------------------------------------
 
@@ -311,12 +329,30 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.pane_layout = self.pane_layout.resized(event.size.width)
+        self._size_columns()
 
     def watch_pane_layout(self, layout: PaneLayout) -> None:
         """The one place the layout reaches the screen: its classes, and which panes show."""
         self.update_classes(layout.classes(), animate=False)
         for pane in PANES:
             self._panes[pane.id].display = layout.shows(pane)
+        self._size_columns()
+        self.refresh_bindings()
+
+    @on(SectionList.WidthWanted)
+    def _size_columns(self) -> None:
+        """Size the wide layout's columns from their content and the screen's width
+        (see :func:`~.panes.column_widths`); the narrow layout's panes take the
+        whole width from the stylesheet."""
+        sections, article = self.sections_widget, self.view
+        if self.narrow:
+            sections.styles.width = None
+            article.styles.width = None
+            return
+        shown = "sections" not in self.pane_layout.hidden
+        widths = column_widths(self.size.width, sections.natural_width if shown else 0)
+        sections.styles.width = widths.sections or None
+        article.styles.width = widths.article
 
     def _bring_forward(self, pane_id: str) -> None:
         """Focus a pane; the narrow layout shows it alone (see :meth:`PaneLayout.forward`)."""
@@ -385,9 +421,13 @@ class MainScreen(Screen[None]):
         self.headlines.show(start.headlines)
         if start.article:
             if self.articles.move_to(start.article):
-                self.articles.scroll_cursor_visible(center=True)
-            self._open(start.article, scroll=start.scroll, focus=False)
-        if start.totals.articles == 0 and not reader.config.sources:
+                # Centred once the list has its height (before that it has none).
+                self.call_after_refresh(self.articles.scroll_cursor_visible, center=True)
+            reading = reader.ui_state.get("focus") == "article"
+            self._open(start.article, scroll=start.scroll, focus=reading)
+        else:
+            self._preview()
+        if start.counts.totals.articles == 0 and not reader.config.sources:
             self.sync.start(None, manual=False)  # first run: the demo edition, local files
         elif reader.sync_on_start and not reader.offline:
             self.sync.start(None, manual=False)
@@ -397,6 +437,19 @@ class MainScreen(Screen[None]):
         self.selection.section = key
         self.status.section = key.label
         self.lists.show(key)
+
+    def _preview(self) -> None:
+        """In the wide layout, show the article under the cursor when the pane would
+        otherwise stay empty (not marked read: the reader has not opened it)."""
+        row = self.articles.current
+        if row is not None and not self.narrow and self.open_id is None:
+            self.selection.open_id = row.id
+            self.article.load(row.id, scroll=0, section=self.section, mark=False)
+
+    @on(ListsConcern.RowsShown)
+    def _rows_shown(self) -> None:
+        if self.open_id is None:
+            self._preview()
 
     @on(SectionList.SectionHighlighted)
     def _section_highlighted(self, event: SectionList.SectionHighlighted) -> None:
@@ -417,7 +470,14 @@ class MainScreen(Screen[None]):
 
     @on(ArticleList.MoreWanted)
     def _more_wanted(self, event: ArticleList.MoreWanted) -> None:
-        self.lists.more(event.generation)
+        if isinstance(event, ArticleList.EarlierWanted):
+            self.lists.earlier(event.generation)
+        elif isinstance(event, ArticleList.EndWanted):
+            self.lists.to_end()
+        elif isinstance(event, ArticleList.StartWanted):
+            self.lists.to_start()
+        else:
+            self.lists.more(event.generation)
 
     @on(ArticleConcern.Vanished)
     def _article_vanished(self, event: ArticleConcern.Vanished) -> None:
@@ -504,6 +564,9 @@ class MainScreen(Screen[None]):
     def action_sync_all(self) -> None:
         self.sync.start(None)
 
+    def action_show_failures(self) -> None:
+        self.sync.show_failures()
+
     def action_sync_current(self) -> None:
         target = self._target()
         self.sync.sync_source(target.source if target is not None else None)
@@ -555,4 +618,5 @@ class MainScreen(Screen[None]):
         state["section"] = self.section.to_json()
         state["article"] = self.open_id
         state["scroll"] = int(self.view.scroll_y) if self.open_id else 0
+        state["focus"] = "article" if self.focused is self.view and self.open_id else "articles"
         return state

@@ -18,10 +18,11 @@ from textual.message import Message
 
 from newsreader.tui.messages import SyncFinished, SyncProgressed
 from newsreader.tui.screens.main.concern import Concern
-from newsreader.tui.text import one_line, parse_instant
+from newsreader.tui.text import local_time, one_line
 from newsreader.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
+    from newsreader.rows import SourceState
     from newsreader.store import Store
     from newsreader.sync import SyncReport
 
@@ -142,42 +143,67 @@ class SyncConcern(Concern):
         report = event.report
         if report is None:
             return  # the worker's error handler has said what went wrong
-        self.status.last_sync = self._when(self.reader.clock.now().isoformat())
         failed = report.failed
+        tried = [r for r in report.results if r.status != "not_due"]
+        if len(failed) < len(tried) or not tried:
+            # "synced" is said of a sync that reached something, never of one that failed.
+            self.status.last_sync = self._when(self.reader.clock.now().isoformat())
+        self.status.offline = self.reader.offline
         if failed:
             first = failed[0]
             more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-            self.status.error = f"{len(failed)} of {len(report.results)} sources failed"
+            sources = f"{len(failed)} of {len(tried)} source{'' if len(tried) == 1 else 's'}"
+            if len(failed) == len(tried):
+                self.status.error = f"sync failed: {sources} · E: why"
+            else:
+                self.status.error = f"{sources} failed · E: why"
             self.notify(
-                one_line(f"Sync: {first.name}: {first.error or 'failed'}{more}"),
+                one_line(f"Sync: {first.name}: {first.error or 'failed'}{more}. E lists them."),
                 title="Sync failed",
                 severity="error",
                 timeout=10,
                 markup=False,
             )
-            network = [r for r in report.results if r.status != "not_due"]
-            self.status.offline = self.reader.offline or len(failed) == len(network)
         else:
             self.status.error = ""
-            self.status.offline = self.reader.offline
             if self._manual:
                 self.notify(one_line(f"Sync: {report.summary()}"), markup=False, timeout=4)
         self._refresh_after_sync()
+
+    # -- the failures ---------------------------------------------------------------------
+
+    def show_failures(self) -> None:
+        """Open the list of the sources whose last sync failed (``E``)."""
+        self._read_failures()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="failures",
+        exit_on_error=False,
+        description="Reading the sync failures",
+    )
+    def _read_failures(self) -> None:
+        failing = [s for s in self.store.sources() if s.error_count and s.last_error]
+        self.deliver(self._failures_read, failing)
+
+    def _failures_read(self, failing: list[SourceState]) -> None:
+        from newsreader.tui.screens.failures import Failure, FailuresScreen
+
+        failures = [
+            Failure(s.name, s.last_error or "", local_time(s.last_error_at, self.reader.clock))
+            for s in failing
+        ]
+        self.app.push_screen(FailuresScreen(failures))
 
     def failed(self, message: str) -> None:
         """The sync worker raised (the screen has notified ``message``)."""
         self.running = False
         self.status.progress = ""
-        self.status.error = one_line(message)[:120]
+        self.status.error = "sync failed: " + one_line(message)[:120]
 
     def show_last_sync(self, instant: str | None) -> None:
         self.status.last_sync = self._when(instant)
 
     def _when(self, instant: str | None) -> str:
-        moment = parse_instant(instant)
-        if moment is None:
-            return ""
-        local, today = moment.astimezone(), self.reader.clock.now().astimezone()
-        if local.date() == today.date():
-            return local.strftime("%H:%M")
-        return local.strftime("%Y-%m-%d %H:%M")
+        return local_time(instant, self.reader.clock)
