@@ -847,3 +847,24 @@ def test_search_count_and_hits_carry_the_reading_state(store: Store) -> None:
     assert hits[make(3).id].read and not hits[make(2).id].read
     assert hits[make(4).id].starred
     assert store.search_count("") == (0, 0)
+
+
+def test_figures_are_kept_with_the_article(store: Store) -> None:
+    """An article's figures come back from the cache as they went in (http(s) only), and
+    a full-text body that brings none keeps them."""
+    from newsreader.models import Image
+
+    figures = (
+        Image("https://img.example/ferry.jpg", "A ferry", "Le ferry au départ"),
+        Image("javascript:alert(1)", "x", "never stored"),
+        Image("https://img.example/port.png", None, None),
+    )
+    article = make(1)._replace(images=figures, image=figures[0].src)
+    store.upsert_articles("wire", [article])
+    stored = store.article(article.id)
+    assert stored is not None
+    assert stored.article.images == (figures[0], figures[2])
+    store.set_body(article.id, markdown="Longer body.", text="Longer body.", headings=())
+    again = store.article(article.id)
+    assert again is not None and again.article.images == (figures[0], figures[2])
+    assert store.upsert_articles("wire", [article]).unchanged == 1  # same hash next time

@@ -411,6 +411,7 @@ class _Sync:
                 text=full.text,
                 headings=full.headings,
                 lede=full.lede,
+                images=full.images,
             )
         except NewsreaderError:
             self.tally.pages_failed += 1  # the summary stays: nothing is lost

@@ -79,5 +79,6 @@ def with_full_text(entry: Article, page: Article) -> Article:
         text=page.text,
         headings=page.headings,
         image=page.image or entry.image,
+        images=page.images or entry.images,
         content_html=None,
     )

@@ -16,7 +16,7 @@ from typing import Any
 from newsreader.content.sanitize import clean_line, clean_text
 from newsreader.errors import AmbiguousIdError
 from newsreader.ids import ID_PATTERN
-from newsreader.models import Article
+from newsreader.models import Article, Image
 from newsreader.rows import ArticleRef, Headline, SectionCount, StoredArticle, Totals
 from newsreader.store.base import StoreBase
 from newsreader.store.columns import make, nested, records
@@ -26,6 +26,7 @@ from newsreader.store.upsert import (
     FetchMeta,
     PreparedBatch,
     UpsertResult,
+    image_list,
     unique_rows,
     upsert,
 )
@@ -103,7 +104,8 @@ SELECT a.id AS "article.id", a.title AS "article.title", a.url AS "article.url",
     a.published AS "article.published", a.updated AS "article.updated",
     a.language AS "article.language", b.lede AS "article.lede",
     b.markdown AS "article.markdown", b.text AS "article.text",
-    b.headings AS "article.headings", a.publisher AS "article.source",
+    b.headings AS "article.headings", b.images AS "article.images",
+    a.publisher AS "article.source",
     a.image AS "article.image", b.html AS "article.content_html",
     src.name AS source, st.read AS read, st.starred AS starred, st.read_at AS read_at,
     st.read AND st.read_version < a.version AS updated_since_read,
@@ -210,6 +212,7 @@ class ArticlesMixin(StoreBase):
         text: str,
         headings: Iterable[str],
         lede: str | None = None,
+        images: Iterable[Image] = (),
     ) -> bool:
         """Replace an article's body without making it a new version.
 
@@ -224,13 +227,14 @@ class ArticlesMixin(StoreBase):
             return bool(
                 conn.execute(
                     "UPDATE bodies SET markdown = ?, text = ?, headings = ?, html = NULL,"
-                    " lede = coalesce(?, lede), indexed = 1"
+                    " lede = coalesce(?, lede), images = coalesce(?, images), indexed = 1"
                     " WHERE rid = (SELECT rid FROM articles WHERE id = ?)",
                     (
                         clean_text(markdown),
                         clean_text(text),
                         json.dumps(lines, ensure_ascii=False) if lines else None,
                         clean_line(lede),
+                        image_list(images),
                         ref,
                     ),
                 ).rowcount
@@ -336,8 +340,12 @@ class ArticlesMixin(StoreBase):
             return None
         (record,) = found
         fields = nested(record, "article")
-        headings = fields.pop("headings")
-        article = Article(**fields, headings=tuple(json.loads(headings)) if headings else ())
+        headings, images = fields.pop("headings"), fields.pop("images")
+        article = Article(
+            **fields,
+            headings=tuple(json.loads(headings)) if headings else (),
+            images=tuple(Image(*image) for image in json.loads(images)) if images else (),
+        )
         return make(StoredArticle, {**record, "article": article})
 
     def sections(self) -> list[SectionCount]:

@@ -314,7 +314,26 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> Salvaged:
         ui_columns = _common(source, target, "ui_state")
         if ui_columns:
             _insert(target, "ui_state", ui_columns, _all_rows(source, "ui_state", ui_columns))
+        _link_stories(source, target)
     return Salvaged(articles=articles, lost=lost, sources=len(kept["sources"]))
+
+
+def _link_stories(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """Keep which articles tell the same story (and which sources carry which article)
+    where both ends were saved; a story whose first article is lost starts again."""
+    if "story_of" in _columns(target, "articles"):
+        target.execute(
+            "UPDATE articles SET story_of = NULL WHERE story_of IS NOT NULL"
+            " AND story_of NOT IN (SELECT rid FROM articles)"
+        )
+    columns = _common(source, target, "carriers")
+    if columns == ["rid", "source_id"]:
+        target.executemany(
+            "INSERT OR IGNORE INTO carriers (rid, source_id) SELECT ?, ?"
+            " WHERE EXISTS (SELECT 1 FROM articles WHERE rid = ?)"
+            " AND EXISTS (SELECT 1 FROM sources WHERE id = ?)",
+            [(rid, sid, rid, sid) for rid, sid in _all_rows(source, "carriers", columns)],
+        )
 
 
 def _by_rid(

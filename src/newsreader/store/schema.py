@@ -266,7 +266,13 @@ UPDATE articles SET story_of = m.first FROM (
 WHERE articles.rid = m.rid;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+_V5 = """
+-- An article's figures, in document order: JSON [[src, alt, caption], ...], NULL for
+-- none (the lead image stays in articles.image for the lists).
+ALTER TABLE bodies ADD COLUMN images TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 """SQL scripts, in order; index n upgrades version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

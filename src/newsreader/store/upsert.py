@@ -29,7 +29,7 @@ from newsreader.content.dates import utc_key
 from newsreader.content.sanitize import clean_line, clean_text, safe_url
 from newsreader.errors import StoreError
 from newsreader.ids import ID_LENGTH
-from newsreader.models import Article
+from newsreader.models import Article, Image
 
 __all__ = [
     "ArticleInput",
@@ -101,6 +101,8 @@ class _Row(NamedTuple):
     text: str
     headings: str | None
     html: str | None
+    images: str | None
+    """JSON ``[[src, alt, caption], ...]`` (None for no figure)."""
     origin: str | None
     mtime: float | None
     content_hash: str
@@ -134,6 +136,17 @@ def _digest(values: Iterable[str | None]) -> str:
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def image_list(images: Iterable[Image]) -> str | None:
+    """Figures as stored: JSON ``[[src, alt, caption], ...]``, only http(s) sources, text
+    cleaned; None for none."""
+    kept = [
+        [src, clean_line(image.alt), clean_line(image.caption)]
+        for image in images
+        if (src := safe_url(image.src))
+    ]
+    return json.dumps(kept, ensure_ascii=False) if kept else None
+
+
 def _date(value: str | None) -> tuple[str | None, str | None]:
     """A stored date and its UTC sort key, or (None, None) for anything unparseable."""
     value = clean_line(value)
@@ -164,6 +177,7 @@ def prepare(item: Article | ArticleInput) -> _Row:
     markdown = _clean_body(article.markdown)
     text = _clean_body(article.text)
     heading_list = json.dumps(headings, ensure_ascii=False) if headings else None
+    images = image_list(article.images)
     # Entry HTML is never shown as it is: it is input for content/markdown.py, which
     # cleans what it makes of it (and content/feed.py already cleaned the feed whole).
     html = article.content_html or None
@@ -183,6 +197,9 @@ def prepare(item: Article | ArticleInput) -> _Row:
             text,
             heading_list,
             html,
+            # Only when there are figures: articles stored before figures were kept
+            # hash as they did, so the next sync does not count them as changed.
+            *((images,) if images else ()),
         )
     )
     return _Row(
@@ -201,6 +218,7 @@ def prepare(item: Article | ArticleInput) -> _Row:
         text=text,
         headings=heading_list,
         html=html,
+        images=images,
         origin=clean_line(origin),
         mtime=mtime,
         content_hash=digest,
@@ -247,12 +265,13 @@ INSERT INTO articles (id, source_id, section_id, category, title, url, author, p
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_BODY = """
-INSERT INTO bodies (rid, title, lede, text, markdown, headings, html, indexed)
-VALUES ((SELECT rid FROM articles WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO bodies (rid, title, lede, text, markdown, headings, html, images, indexed)
+VALUES ((SELECT rid FROM articles WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _OLD_CONTENT = """
 SELECT a.rid, a.category, a.title, a.url, a.author, a.published, a.updated, a.language,
-    a.publisher, a.image, b.lede, b.markdown, b.text, b.headings, a.fetched_at, b.html
+    a.publisher, a.image, b.lede, b.markdown, b.text, b.headings, a.fetched_at, b.html,
+    b.images
 FROM articles AS a JOIN bodies AS b ON b.rid = a.rid
 WHERE a.rid IN (SELECT value FROM json_each(?))
 """
@@ -398,6 +417,7 @@ def _insert_new(
                 row.markdown,
                 row.headings,
                 row.html,
+                row.images,
                 int(not defer_index and not _needs_text(row)),
             )
             for row in rows
@@ -451,18 +471,20 @@ def _update_changed(
         rid = old[0]
         row, owner = candidates[rid]
         old_small = old[1:10]
-        old_lede, old_markdown, old_text, old_headings, fetched_at, old_html = old[10:16]
+        old_lede, old_markdown, old_text, old_headings, fetched_at, old_html, old_images = old[
+            10:17
+        ]
         small: tuple[str | None, ...] = tuple(
             _nonblank(getattr(row, name), value)
             for name, value in zip(_SMALL, old_small, strict=True)
         )
         lede = _nonblank(row.lede, old_lede)
         if row.text or row.markdown or row.html:
-            body = (row.markdown, row.text, row.headings, row.html)
+            body = (row.markdown, row.text, row.headings, row.html, row.images or old_images)
         else:
-            body = (old_markdown, old_text, old_headings, old_html)
+            body = (old_markdown, old_text, old_headings, old_html, old_images)
         section_id = sections.id(_section_name(source_sections, owner, small[0]))
-        old_body = (old_markdown, old_text, old_headings, old_html)
+        old_body = (old_markdown, old_text, old_headings, old_html, old_images)
         if small == old_small and lede == old_lede and body == old_body:
             # Nothing visible changed (the new version only lacked fields): remember
             # its hash so the next identical fetch is recognised without this work.
@@ -497,7 +519,7 @@ def _update_changed(
         if (title, lede, body[1]) != (old_small[1], old_lede, old_text):
             conn.execute(
                 "UPDATE bodies SET title = ?, lede = ?, text = ?, markdown = ?,"
-                " headings = ?, html = ?, indexed = ? WHERE rid = ?",
+                " headings = ?, html = ?, images = ?, indexed = ? WHERE rid = ?",
                 (
                     title,
                     lede,
@@ -505,6 +527,7 @@ def _update_changed(
                     body[0],
                     body[2],
                     body[3],
+                    body[4],
                     int(not defer_index and not (body[3] and not body[1])),
                     rid,
                 ),
@@ -512,8 +535,8 @@ def _update_changed(
         elif body != old_body:
             # Not a searched column: leave the FTS index alone.
             conn.execute(
-                "UPDATE bodies SET markdown = ?, headings = ?, html = ? WHERE rid = ?",
-                (body[0], body[2], body[3], rid),
+                "UPDATE bodies SET markdown = ?, headings = ?, html = ?, images = ? WHERE rid = ?",
+                (body[0], body[2], body[3], body[4], rid),
             )
         updated.append(row.id)
     return updated
