@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from newsreader.content.markdown import escape_inline
+from newsreader.content.markdown import escape_inline, markdown_url
 from newsreader.models import Article, Document, Feed, FeedItem
 
 __all__ = ["FORMATS", "Format", "document_json", "metadata_line", "render"]
@@ -47,7 +47,7 @@ def _feed_body(feed: Feed, markdown: bool) -> str:
         title = item.title or "(untitled)"
         if markdown:
             heading = (
-                f"## [{escape_inline(title)}]({item.url})"
+                f"## [{escape_inline(title)}]({markdown_url(item.url)})"
                 if item.url
                 else f"## {escape_inline(title)}"
             )

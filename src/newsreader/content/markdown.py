@@ -14,12 +14,18 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from newsreader.content.sanitize import clean_line, clean_text, defang, safe_url
+from newsreader.content.sanitize import (
+    clean_line,
+    clean_text,
+    decode_control_refs,
+    defang,
+    safe_url,
+)
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
-__all__ = ["Body", "convert_body", "escape_inline"]
+__all__ = ["Body", "convert_body", "escape_inline", "markdown_url"]
 
 # Elements whose content is never article text. Dropped with everything inside.
 DROPPED_TAGS = frozenset(
@@ -62,13 +68,50 @@ _TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 
-
+# Text that Markdown would read as syntax: the backslash itself first, code spans,
+# emphasis, and the brackets without which there is no link, image or reference
+# definition ("[x](javascript:…)" in a page's text stays text).
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
+# "&#27;" or "&lt;" written as text would be decoded by a Markdown renderer.
+_ENTITY_LIKE = re.compile(r"&(?=#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]*;)")
+_BACKTICK_RUNS = re.compile(r"`+")
+_HUGE_HEADING = re.compile(r"[hH]\d{5}")
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def _plain_number(el: Any, attribute: str) -> None:
+    """Drop a number attribute markdownify would give to ``int()`` unless it is plain
+    and short ("²" and "½" pass ``str.isnumeric`` but not ``int``)."""
+    value = el.get(attribute) if el is not None else None
+    if value is not None and not (isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value)):
+        del el[attribute]
+
+
+# Characters that end or confuse a link destination ("(url)"); safe_url() has already
+# encoded the rest (spaces, "<", ">").
+_DESTINATION_SPECIALS = re.compile(r"[()\\]")
 
 
 def escape_inline(text: str) -> str:
-    """Escape text for one line of Markdown (a title, a metadata line)."""
-    return _TAG_OPENER.sub("&lt;", _INLINE_SPECIALS.sub(r"\\\1", text))
+    """Escape text for Markdown so that it reads as the same text, never as syntax:
+    no link, image, code span, emphasis, character reference or raw HTML."""
+    text = _INLINE_SPECIALS.sub(r"\\\1", text)
+    if "&" in text:
+        text = _ENTITY_LIKE.sub(r"\\&", text)
+    return _TAG_OPENER.sub("&lt;", text) if "<" in text else text
+
+
+def markdown_url(url: str) -> str:
+    """A URL (already through :func:`~.sanitize.safe_url`) as a Markdown link
+    destination: parentheses encoded, so that none ends the link early."""
+    return _DESTINATION_SPECIALS.sub(lambda match: f"%{ord(match.group()):02X}", url)
+
+
+def _literal(text: str) -> str:
+    """Code as Markdown shows it, literally: no escape works inside a code span, so an
+    opening ``<`` becomes a look-alike (if anything ever breaks out of the span, it is
+    text, not a tag)."""
+    return _TAG_OPENER.sub("\uff1c", text) if "<" in text else text
 
 
 class Body(NamedTuple):
@@ -132,15 +175,21 @@ def _converters() -> tuple[Any, Any]:
             self.base_url = base_url
 
         def escape(self, text: str, parent_tags: Any) -> str:
-            text = base.escape(self, text, parent_tags)
-            # Literal "<tag" in the text must stay text when the Markdown is rendered.
-            return _TAG_OPENER.sub("&lt;", text)
+            # Text that looks like Markdown or HTML must stay text when rendered.
+            return escape_inline(text)
+
+        def get_conv_fn(self, tag_name: str) -> Any:
+            if _HUGE_HEADING.match(tag_name):
+                return None  # "<h99999…>" is no heading (markdownify would int() it)
+            return base.get_conv_fn(self, tag_name)
 
         def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
+            if "_noformat" in parent_tags:
+                return text
             href = safe_url(el.get("href"), self.base_url)
             if href is None:
                 return _unlinked(el, text)
-            el["href"] = href
+            el["href"] = href = markdown_url(href)
             el.attrs.pop("title", None)
             return str(base.convert_a(self, el, text, parent_tags))
 
@@ -149,9 +198,44 @@ def _converters() -> tuple[Any, Any]:
             if src is None or src.startswith("mailto:"):
                 return ""
             alt = clean_line(el.get("alt")) or ""
+            if "_inline" in parent_tags or "_noformat" in parent_tags:
+                return escape_inline(alt) if "_noformat" not in parent_tags else alt
+            return f"![{escape_inline(alt)}]({markdown_url(src)})"
+
+        def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
+            _plain_number(el.parent, "start")
+            return str(base.convert_li(self, el, text, parent_tags))
+
+        def convert_td(self, el: Any, text: str, parent_tags: Any) -> str:
+            _plain_number(el, "colspan")
+            return str(base.convert_td(self, el, text, parent_tags))
+
+        def convert_th(self, el: Any, text: str, parent_tags: Any) -> str:
+            _plain_number(el, "colspan")
+            return str(base.convert_th(self, el, text, parent_tags))
+
+        def convert_code(self, el: Any, text: str, parent_tags: Any) -> str:
+            if "_noformat" in parent_tags:
+                return text
+            # A code span is one line (Markdown reads its line breaks as spaces), so no
+            # blank line or heading end can cut it open; in a table cell, "|" would.
+            text = _literal(" ".join(text.split("\n")))
             if "_inline" in parent_tags:
-                return alt
-            return f"![{alt.replace(']', '')}]({src})"
+                text = text.replace("|", "\\|")
+            return str(base.convert_code(self, el, text, parent_tags))
+
+        convert_kbd = convert_samp = convert_code
+
+        def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
+            if not text:
+                return ""
+            if "_noformat" in parent_tags or "_inline" in parent_tags:
+                return self.convert_code(el, text, parent_tags - {"_noformat"})
+            # The fence is longer than any run of backticks inside, so nothing in the
+            # block can close it.
+            longest = max((len(run) for run in _BACKTICK_RUNS.findall(text)), default=0)
+            fence = "`" * max(3, longest + 1)
+            return f"\n\n{fence}\n{_literal(text)}\n{fence}\n\n"
 
         def convert_figcaption(self, el: Any, text: str, parent_tags: Any) -> str:
             text = text.strip()
@@ -202,7 +286,7 @@ def _converters() -> tuple[Any, Any]:
             )
 
         def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
-            return str(base.convert_li(self, el, text, parent_tags)).replace("- ", "• ", 1)
+            return MarkdownBody.convert_li(self, el, text, parent_tags).replace("- ", "• ", 1)
 
         def convert_hr(self, el: Any, text: str, parent_tags: Any) -> str:
             return "\n\n"
@@ -240,7 +324,8 @@ def convert_body(html: str, base_url: str | None = None) -> Body:
     if _CONVERTERS is None:
         _CONVERTERS = _converters()
     markdown_cls, text_cls = _CONVERTERS
-    soup = parse_fragment(html)
+    # lxml refuses what XML forbids; a reference to ESC goes with its sequence.
+    soup = parse_fragment(clean_text(decode_control_refs(html)))
     for tag in soup.find_all(DROPPED_TAGS):
         tag.decompose()
     headings = tuple(
@@ -248,6 +333,7 @@ def convert_body(html: str, base_url: str | None = None) -> Body:
         for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
         if (heading := clean_line(tag.get_text(" ")))
     )
-    markdown = _tidy(markdown_cls(base_url).convert_soup(soup))
+    # Defanged whole: the text of code spans and blocks, which no escape reaches, too.
+    markdown = defang(_tidy(markdown_cls(base_url).convert_soup(soup)))
     text = defang(_tidy(text_cls(base_url).convert_soup(soup)))
     return Body(markdown=markdown, text=text, headings=headings)
