@@ -24,6 +24,7 @@ from newsreader.content.language import primary_language
 from newsreader.content.sanitize import (
     clean_line,
     clean_text,
+    has_hidden_text,
     is_unsafe_url,
     quick_text,
     safe_url,
@@ -63,7 +64,9 @@ _CHANNEL_LANGUAGE = re.compile(
 _ROOT_LANGUAGE = re.compile(
     r"<(?:\w+:)?(?:feed|rss|rdf:RDF)\b[^>]*\bxml:lang=[\"']([A-Za-z-]+)", re.I
 )
-_TTL = re.compile(r"<ttl>\s*(\d{1,6})\s*</ttl>", re.I)
+_TTL = re.compile(r"<ttl>\s*([0-9]{1,6})\s*</ttl>", re.I)
+_XHTML_TYPE = re.compile(rb"""\btype\s*=\s*["'](?:xhtml|application/xhtml\+xml)["']""")
+_SCRIPTS = ("script", "style", "noscript", "template")
 
 
 def _html_entity(match: re.Match[str]) -> str:
@@ -77,15 +80,17 @@ def _html_entity(match: re.Match[str]) -> str:
 
 
 def _char_ref(match: re.Match[str]) -> str:
-    """A numeric character reference, dropped if it spells a character that
-    :func:`clean_text` would remove (the parser would otherwise bring it back)."""
+    """A numeric character reference to a character that :func:`clean_text` removes,
+    decoded, so that the pass after it removes it with the rest of its escape sequence
+    (``&#27;[31m`` goes whole, as a raw ESC would); the parser would otherwise bring the
+    character back, or refuse it."""
     digits = match.group(1)
     try:
         code = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
         char = chr(code)
     except (ValueError, OverflowError):
         return ""
-    return match.group(0) if clean_text(char) == char else ""
+    return match.group(0) if clean_text(char) == char else char
 
 
 def _prepare_xml(text: str) -> bytes:
@@ -98,7 +103,52 @@ def _prepare_xml(text: str) -> bytes:
     text = _NAMED_ENTITY.sub(_html_entity, text)
     if "&#" in text:
         text = _CHAR_REF.sub(_char_ref, text)
-    return clean_text(text).encode("utf-8")
+    data = clean_text(text).encode("utf-8")
+    return _flatten_xhtml(data) if _XHTML_TYPE.search(data) else data
+
+
+def _flatten_xhtml(data: bytes) -> bytes:
+    """Atom text constructs of type "xhtml" rewritten as the parser reads them best:
+    titles (and subtitles, rights) as their visible text, summaries and content as
+    escaped HTML. fastfeedparser loses xhtml titles and summaries, and gives the text
+    of an entry's scripts and styles as its description."""
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, remove_comments=True
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError):
+        return data
+    if root is None:
+        return data
+    for element in list(
+        root.iter("{*}title", "{*}subtitle", "{*}rights", "{*}summary", "{*}content")
+    ):
+        if element.get("type") not in ("xhtml", "application/xhtml+xml"):
+            continue
+        for node in element.iter():
+            if isinstance(node.tag, str) and node.tag.startswith("{") and node is not element:
+                node.tag = etree.QName(node).localname  # XHTML elements as plain HTML
+        # RFC 4287: the content is inside one xhtml:div, which is no part of it.
+        children = list(element)
+        container = children[0] if len(children) == 1 and children[0].tag == "div" else element
+        if etree.QName(element).localname in ("summary", "content"):
+            inner = html.escape(container.text or "", quote=False) + "".join(
+                etree.tostring(child, encoding="unicode", method="html", with_tail=True)
+                for child in container
+            )
+            kind = "html"
+        else:
+            etree.strip_elements(container, *_SCRIPTS, with_tail=False)
+            inner = " ".join("".join(container.itertext()).split())
+            kind = "text"
+        for child in children:
+            element.remove(child)
+        element.text = inner
+        element.set("type", kind)
+    return bytes(etree.tostring(root, encoding="utf-8"))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -151,6 +201,14 @@ def _entry_author(entry: dict[str, Any]) -> str | None:
     return ", ".join(names[:10]) or None
 
 
+def _first_content(entry: dict[str, Any]) -> str | None:
+    for content in entry.get("content") or []:
+        value = content.get("value") if isinstance(content, dict) else None
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
 def _entry_content(entry: dict[str, Any], summary: str | None, cleaned: str | None) -> str | None:
     """The entry's content, else its summary (``summary`` as found, ``cleaned`` as
     cleaned: the same text is not cleaned twice)."""
@@ -188,6 +246,11 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
         if link and link.startswith("mailto:"):
             link = None
         summary = _first_text(entry.get("summary"), entry.get("description"))
+        content = _first_content(entry)
+        if content is not None and summary is entry.get("description") and has_hidden_text(content):
+            # fastfeedparser's description of an entry without one is the text of its
+            # content, scripts and styles included: let the content speak for itself.
+            summary = content
         summary_html = summary or None  # the document was cleaned as a whole
         items.append(
             FeedItem(
@@ -210,7 +273,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     return Feed(
         title=title,
         url=site,
-        feed_url=location if location and location.startswith("http") else None,
+        feed_url=safe_url(location) if location and location.startswith("http") else None,
         description=summary_text(info.get("subtitle")),
         language=primary_language(language.group(1) if language else info.get("language")),
         items=tuple(items),
@@ -294,7 +357,7 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
         title=_title(_string(data.get("title"))),
         url=site,
         feed_url=safe_url(_string(data.get("feed_url")))
-        or (location if location and location.startswith("http") else None),
+        or (safe_url(location) if location and location.startswith("http") else None),
         description=summary_text(_string(data.get("description"))),
         language=feed_language,
         items=tuple(items),
