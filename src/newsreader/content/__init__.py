@@ -51,6 +51,10 @@ _BY_TYPE: dict[str, Kind] = {
 _PROLOGUE = re.compile(
     r"\A(?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE\s+(?!html)[^>\[]*(?:\[.*?\])?\s*>)*", re.S | re.I
 )
+# lxml reads text that does not start with <html> (or a doctype and <html>) as a
+# fragment, whose root may be its first element: an <svg> or a <form> that the
+# extraction libraries then remove, root and all (an AssertionError in lxml).
+_FULL_HTML = re.compile(r"\A\s*(?:<!doctype[^>]*>\s*)?<html[\s>/]", re.I)
 _FEED_ROOT = re.compile(r"<(?:[\w-]+:)?(?:rss|feed|RDF)\b", re.I)
 _HTML_ROOT = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
 
@@ -127,6 +131,8 @@ def _parse(raw: RawDocument) -> Document:
     if kind == "html":
         from newsreader.content.extract import extract_article
 
+        if not _FULL_HTML.match(text):
+            text = "<html>" + text  # a document, whatever comes first
         return extract_article(text, raw.location)
     if kind in ("feed", "json"):
         from newsreader.content.feed import parse_json_feed, parse_xml_feed
