@@ -28,6 +28,7 @@ import random
 import re
 import signal
 import time
+import warnings
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -795,11 +796,16 @@ def run_case(case: Case, limit: float) -> Outcome:
     started = time.perf_counter()
     try:
         data = case.data()
-        with time_limit(limit):
+        with time_limit(limit), warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
             if case.kind == "http":
                 problem = check_decompression(data, case.encoding(), case.sizes)
             else:
                 problem = check_document(case.kind, data, as_url=case.as_url)
+        if warned:  # a warning is lines on the user's stderr
+            return Outcome(
+                "crash", f"warning: {warned[0].message}"[:300], time.perf_counter() - started
+            )
     except Hang:
         return Outcome("hang", f"over {limit:g} s", time.perf_counter() - started)
     except NewsreaderError as error:

@@ -351,3 +351,23 @@ def test_utf16_and_utf32_without_a_bom(codec: str, kind: str) -> None:
         text = f"<html><head><title>Été à Genève</title></head><body><p>{WORDS}</p></body></html>"
     document = parse(text.encode(codec), "f.xml" if kind == "feed" else "p.html")
     assert document.title == "Été à Genève"
+
+
+def test_deeply_nested_entry_html_is_read_as_text() -> None:
+    from newsreader.content.markdown import convert_body
+
+    body = convert_body(
+        "<div>" * 3000 + "<p>deep [x](javascript:y) &lt;script&gt;</p>" + "</div>" * 3000
+    )
+    assert "deep" in body.text and "deep" in body.markdown
+    assert_clean_markdown(body.markdown)
+    assert_clean(body.text)
+
+
+@pytest.mark.parametrize(
+    "html", ['<?xml version="1.0"?><p>x</p>', "https://example.com/page", "/etc/passwd"]
+)
+def test_entry_html_that_looks_like_something_else_prints_no_warning(html: str) -> None:
+    from newsreader.content.markdown import convert_body
+
+    convert_body(html)  # the test suite turns every warning into an error

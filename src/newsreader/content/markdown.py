@@ -19,6 +19,7 @@ from newsreader.content.sanitize import (
     clean_text,
     decode_control_refs,
     defang,
+    quick_text,
     safe_url,
 )
 
@@ -72,8 +73,11 @@ _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 # emphasis, and the brackets without which there is no link, image or reference
 # definition ("[x](javascript:…)" in a page's text stays text).
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
-# "&#27;" or "&lt;" written as text would be decoded by a Markdown renderer.
-_ENTITY_LIKE = re.compile(r"&(?=#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]*;)")
+# "&#27;" or "&lt;" written as text would be decoded by a Markdown renderer. At the end
+# of a text node, "&" and "<" are escaped too: the next element's text may complete
+# them ("<" then a dropped link's "f" then "em>" must not make "<fem>").
+_ENTITY_LIKE = re.compile(r"&(?=#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]*;|#?\Z)")
+_TEXT_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?]|\Z)")
 _BACKTICK_RUNS = re.compile(r"`+")
 _HUGE_HEADING = re.compile(r"[hH]\d{5}")
 _PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
@@ -98,7 +102,7 @@ def escape_inline(text: str) -> str:
     text = _INLINE_SPECIALS.sub(r"\\\1", text)
     if "&" in text:
         text = _ENTITY_LIKE.sub(r"\\&", text)
-    return _TAG_OPENER.sub("&lt;", text) if "<" in text else text
+    return _TEXT_TAG_OPENER.sub("&lt;", text) if "<" in text else text
 
 
 def markdown_url(url: str) -> str:
@@ -314,8 +318,15 @@ def _tidy(value: str) -> str:
 
 
 def parse_fragment(html: str) -> BeautifulSoup:
-    """Parse an HTML fragment with lxml's parser (fast, and it never raises)."""
-    return _load_bs4()(html, "lxml")
+    """Parse an HTML fragment with lxml's parser (fast, and it never raises).
+
+    bs4's warnings about its input (it "looks like XML", "like a URL") are advice to
+    a programmer; here they would be lines on the user's stderr about a feed's text.
+    """
+    soup_class = _load_bs4()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return soup_class(html, "lxml")
 
 
 def convert_body(html: str, base_url: str | None = None) -> Body:
@@ -333,7 +344,14 @@ def convert_body(html: str, base_url: str | None = None) -> Body:
         for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
         if (heading := clean_line(tag.get_text(" ")))
     )
-    # Defanged whole: the text of code spans and blocks, which no escape reaches, too.
-    markdown = defang(_tidy(markdown_cls(base_url).convert_soup(soup)))
-    text = defang(_tidy(text_cls(base_url).convert_soup(soup)))
+    try:
+        # Defanged whole: the text of code spans and blocks, which no escape reaches.
+        markdown = defang(_tidy(markdown_cls(base_url).convert_soup(soup)))
+        text = defang(_tidy(text_cls(base_url).convert_soup(soup)))
+    except RecursionError:
+        # markdownify walks the tree recursively: an entry nested a few hundred levels
+        # deep (a hostile feed) is read as its text, one paragraph a line.
+        text = quick_text(html)
+        markdown = "\n\n".join(escape_inline(line) for line in text.split("\n"))
+        text = text.replace("\n", "\n\n")
     return Body(markdown=markdown, text=text, headings=headings)
