@@ -9,9 +9,9 @@ from typing import Any
 from tests.conftest import Run
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# A script-capable scheme followed by what could be its URL. "Big data: the trends" is
-# prose, not a link: a space after the colon ends any URL.
-UNSAFE_LINK = re.compile(r"(?i)(javascript|vbscript|data|file):(?=[^ \t\n])")
+# A script-capable scheme, unless a space follows it: "Big data: the trends" is prose,
+# not a link (a space after the colon ends any URL).
+UNSAFE_LINK = re.compile(r"(?i)(javascript|vbscript|data|file):(?![ \t])")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _IGNORED_IN_URLS = re.compile("[\x00-\x20\x7f]")  # what browsers skip in a scheme
 

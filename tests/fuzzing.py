@@ -633,8 +633,8 @@ def _check_outputs(document: Any) -> str | None:
         if problem:
             return f"--format {fmt}: {problem}"
         if fmt == "json":
-            data = json.loads(output)
-            problem = live_markup(data["markdown"]) or unclean(data["text"])
+            data = json.loads(output)  # its "markdown" is the body --format md checked
+            problem = None
             for name in ("url", "feed_url", "image"):
                 problem = problem or _check_url(data.get(name), name)
             for item in data.get("items") or []:

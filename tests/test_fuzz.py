@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsreader.errors import NewsreaderError
 from tests.fuzzing import KINDS, OP_NAMES, Case, Kind, run_case
 
 EXAMPLES: dict[Kind, int] = {
@@ -61,3 +62,52 @@ def test_fuzz(kind: Kind) -> None:
         assert outcome.verdict in ("ok", "error"), f"{outcome.verdict}: {outcome.detail}"
 
     check()
+
+
+FLOODS: list[tuple[Kind, bytes]] = (
+    [
+        (kind, token)
+        for kind in ("html", "markdown", "text")
+        for token in (
+            b"\t",
+            b"    ",
+            b"\n",
+            b"<h1>",
+            b"<div>",
+            b"<li>",
+            b"[",
+            b"`",
+            b"*a\n",
+            b"&#27;]",
+        )
+    ]
+    + [
+        (kind, token)
+        for kind in ("html", "feed", "markdown", "text")
+        for token in (b"\xc2\x9d", b"\x1b]", b"&#x9d;", b"<pre> ")  # U+009D is OSC
+    ]
+    + [("feed", b"<item><title>x</title></item>"), ("json", b'"\\u009d\\u001b]",')]
+)
+
+
+@pytest.mark.parametrize(("kind", "token"), FLOODS, ids=[f"{k}-{t!r}" for k, t in FLOODS])
+def test_a_flood_of_one_token_takes_linear_time(kind: Kind, token: bytes) -> None:
+    """50 KB of one token in the middle of a document: read in well under a second
+    when the work grows with the input, in minutes when it grows with its square (a
+    regular expression that backtracks over a run of tabs, a walk of every nested
+    heading for each heading)."""
+    from tests.fuzzing import Hang, check_document, seeds, time_limit
+
+    seed = seeds(kind)[0]
+    if kind == "json":  # inside a string value, where JSON allows anything
+        at = seed.index(b'"title": "') + len(b'"title": "')
+        data = seed[:at] + token[1:-2] * (50_000 // len(token)) + seed[at:]
+    else:
+        data = seed[: len(seed) // 2] + token * (50_000 // len(token)) + seed[len(seed) // 2 :]
+    try:
+        with time_limit(LIMIT):
+            check_document(kind, data)
+    except Hang:
+        pytest.fail(f"over {LIMIT:g} s")
+    except NewsreaderError:
+        pass  # a clean error is a fine answer

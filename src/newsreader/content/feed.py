@@ -67,6 +67,7 @@ _ROOT_LANGUAGE = re.compile(
 _TTL = re.compile(r"<ttl>\s*([0-9]{1,6})\s*</ttl>", re.I)
 _XHTML_TYPE = re.compile(rb"""\btype\s*=\s*["'](?:xhtml|application/xhtml\+xml)["']""")
 _SCRIPTS = ("script", "style", "noscript", "template")
+_UTF8_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 
 
 def _html_entity(match: re.Match[str]) -> str:
@@ -104,7 +105,11 @@ def _prepare_xml(text: str) -> bytes:
     if "&#" in text:
         text = _CHAR_REF.sub(_char_ref, text)
     data = clean_text(text).encode("utf-8")
-    return _flatten_xhtml(data) if _XHTML_TYPE.search(data) else data
+    if _XHTML_TYPE.search(data):
+        data = _flatten_xhtml(data)
+    # Declared, because the parser's fallback for damaged feeds (libxml2's HTML parser)
+    # would read undeclared bytes as Latin-1.
+    return _UTF8_DECLARATION + data
 
 
 def _flatten_xhtml(data: bytes) -> bytes:
@@ -148,7 +153,7 @@ def _flatten_xhtml(data: bytes) -> bytes:
             element.remove(child)
         element.text = inner
         element.set("type", kind)
-    return bytes(etree.tostring(root, encoding="utf-8"))
+    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=False))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -209,14 +214,12 @@ def _first_content(entry: dict[str, Any]) -> str | None:
     return None
 
 
-def _entry_content(entry: dict[str, Any], summary: str | None, cleaned: str | None) -> str | None:
+def _entry_content(content: str | None, summary: str | None, cleaned: str | None) -> str | None:
     """The entry's content, else its summary (``summary`` as found, ``cleaned`` as
     cleaned: the same text is not cleaned twice)."""
-    for content in entry.get("content") or []:
-        value = content.get("value") if isinstance(content, dict) else None
-        if isinstance(value, str) and value.strip():
-            return cleaned if value is summary else value
-    return cleaned
+    if content is None:
+        return cleaned
+    return cleaned if content is summary else _cleaned(content)
 
 
 def _entry_section(tags: Iterable[Any] | None) -> str | None:
@@ -251,7 +254,9 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
             # fastfeedparser's description of an entry without one is the text of its
             # content, scripts and styles included: let the content speak for itself.
             summary = content
-        summary_html = summary or None  # the document was cleaned as a whole
+        # The document was cleaned as a whole, but the parser unescapes some text
+        # itself (a description made from content): one more scan, rarely a change.
+        summary_html = _cleaned(summary)
         items.append(
             FeedItem(
                 title=_title(entry.get("title")),
@@ -261,7 +266,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
                 updated=parse_date(entry.get("updated")),
                 author=_entry_author(entry),
                 summary_html=summary_html,
-                content_html=_entry_content(entry, summary, summary_html),
+                content_html=_entry_content(content, summary, summary_html),
                 section=_entry_section(entry.get("tags")),
             )
         )

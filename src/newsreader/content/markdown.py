@@ -80,6 +80,9 @@ _ENTITY_LIKE = re.compile(r"&(?=#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]*;|#?
 _TEXT_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?]|\Z)")
 _BACKTICK_RUNS = re.compile(r"`+")
 _HUGE_HEADING = re.compile(r"[hH]\d{5}")
+# markdownify's whitespace patterns take time in the square of a run of blanks (a page
+# of 200,000 tabs: minutes); no run longer than this reaches them.
+_LONG_BLANKS = re.compile(r"[ \t\n]{65,}")
 _PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
@@ -317,6 +320,31 @@ def _tidy(value: str) -> str:
     return _BLANK_RUNS.sub("\n\n", value).strip()
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_MAX_HEADINGS = 200
+_HEADING_NODES = 2000
+_HEADING_CHARS = 300
+
+
+def _heading_text(tag: Any) -> str | None:
+    """The text of a heading, read from at most a few thousand nodes: a page of
+    headings nested in headings (libxml2 does not close an open one) would otherwise
+    cost the square of their number."""
+    parts: list[str] = []
+    size = 0
+    for count, node in enumerate(tag.descendants):
+        if count >= _HEADING_NODES or size >= _HEADING_CHARS:
+            break
+        if isinstance(node, str) and type(node).__name__ == "NavigableString":
+            parts.append(node)
+            size += len(node)
+    return clean_line(" ".join(parts)[:_HEADING_CHARS])
+
+
+def _first_blanks(match: re.Match[str]) -> str:
+    return match.group()[:64]
+
+
 def parse_fragment(html: str) -> BeautifulSoup:
     """Parse an HTML fragment with lxml's parser (fast, and it never raises).
 
@@ -336,13 +364,14 @@ def convert_body(html: str, base_url: str | None = None) -> Body:
         _CONVERTERS = _converters()
     markdown_cls, text_cls = _CONVERTERS
     # lxml refuses what XML forbids; a reference to ESC goes with its sequence.
-    soup = parse_fragment(clean_text(decode_control_refs(html)))
+    html = clean_text(decode_control_refs(html))
+    soup = parse_fragment(_LONG_BLANKS.sub(_first_blanks, html))
     for tag in soup.find_all(DROPPED_TAGS):
         tag.decompose()
     headings = tuple(
         heading
-        for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
-        if (heading := clean_line(tag.get_text(" ")))
+        for tag in soup.find_all(_HEADINGS, limit=_MAX_HEADINGS)
+        if (heading := _heading_text(tag))
     )
     try:
         # Defanged whole: the text of code spans and blocks, which no escape reaches.

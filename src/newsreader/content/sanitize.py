@@ -39,10 +39,12 @@ _UNSAFE = LazyPattern(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]"
 )
 # Whole escape sequences go, not just their ESC byte, so "\x1b[31m" leaves no "[31m"
-# behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST.
+# behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST. A
+# string stops at the next string introducer too, so that text full of introducers
+# without an end costs one short look each, not 4096 characters each.
 _ESCAPES = LazyPattern(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)"
+    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c\x90\x9d\x9e\x9f]{0,4096}(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[@-Z\\-_]"
 )
 _NEWLINES = LazyPattern(r"\r\n?|[\u2028\u2029\x85]")
@@ -60,9 +62,9 @@ _NUMERIC_REF = re.compile(r"&#(?:[xX]0*([0-9A-Fa-f]{1,6})(?![0-9A-Fa-f])|0*([0-9
 # browser it is pasted into can follow it. A scheme name followed by a space ("Big
 # data: the trends") is prose and stays as it is.
 _DEFANG = re.compile(
-    r"<(?=/?(?:script|iframe|object|embed|style|svg|math|frame)\b)"
-    r"|(?<=javascript):(?=[^ \t\n])|(?<=vbscript):(?=[^ \t\n])"
-    r"|(?<=data):(?=[^ \t\n])|(?<=file):(?=[^ \t\n])",
+    r"<(?=/?(?:script|iframe|object|embed|style|svg|math|frame))"
+    r"|(?<=javascript):(?![ \t])|(?<=vbscript):(?![ \t])"
+    r"|(?<=data):(?![ \t])|(?<=file):(?![ \t])",
     re.I,
 )
 _UNSAFE_SCHEME = LazyPattern(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.I)
