@@ -50,12 +50,16 @@ Verdict = Literal["ok", "error", "crash", "hang", "unsafe"]
 
 MAX_INPUT = 256 * 1024
 """Mutated inputs are cut here: bigger is slower, not more hostile."""
+FLOOD = 64 * 1024
+"""Bytes of one repeated token a "flood" mutation inserts (work that grows with the
+square of a run shows at this size: seconds, where it should take milliseconds)."""
 HTTP_CAP = 512 * 1024
 """The size cap given to the decompressor under test (small, so bombs hit it fast)."""
 
 Op = tuple[str, float, int, int]
 """One mutation: its name, a position (0-1), and two small integers whose meaning
-depends on the name (a token, a length, a count)."""
+depends on the name (a token, a length, a count). Besides :data:`OP_NAMES`, "encode"
+re-encodes the whole input and "flood" inserts :data:`FLOOD` bytes of one token."""
 OP_NAMES = (
     "insert",
     "insert",
@@ -526,6 +530,9 @@ def apply(seed: bytes, ops: Sequence[Op], corpus: Sequence[bytes]) -> bytes:
         elif name == "repeat":
             span = data[at : at + 1 + a % 64]
             data = data[:at] + span * (2 + b % 400) + data[at:]
+        elif name == "flood":
+            token = _TOKENS[a % len(_TOKENS)]
+            data = data[:at] + token * (FLOOD // len(token)) + data[at:]
         elif name == "byte":
             data = data[:at] + bytes([a % 256]) + data[at + 1 :]
         elif name == "splice":
@@ -561,6 +568,8 @@ def random_ops(rng: random.Random, kind: Kind) -> list[Op]:
     ]
     if rng.random() < 0.03:
         ops.append(("encode", 0.0, rng.randrange(len(_CODECS)), 0))
+    if rng.random() < 0.005:  # rare: big, and slow to read, but where quadratic work shows
+        ops.append(("flood", _where(rng), rng.randrange(1 << 16), rng.randrange(1 << 16)))
     return ops
 
 

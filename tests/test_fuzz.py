@@ -4,7 +4,8 @@ Hypothesis draws the mutations (see :mod:`tests.fuzzing` for the seeds, the
 mutations and the promises checked) and shrinks a failure to a small example.
 Derandomized and without an example database, so a run is the same everywhere and
 bounded (a few seconds a kind); ``bench/fuzz.py`` runs the same checks for as long
-as asked, on new inputs each time.
+as asked, on new inputs each time. Floods of one token check that no reader does work
+in the square of its input.
 """
 
 from __future__ import annotations
