@@ -84,16 +84,6 @@ _HUGE_HEADING = re.compile(r"[hH]\d{5}")
 # of 200,000 tabs: minutes); no run longer than this reaches them.
 _LONG_BLANKS = re.compile(r"[ \t\n]{65,}")
 _PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
-
-
-def _plain_number(el: Any, attribute: str) -> None:
-    """Drop a number attribute markdownify would give to ``int()`` unless it is plain
-    and short ("²" and "½" pass ``str.isnumeric`` but not ``int``)."""
-    value = el.get(attribute) if el is not None else None
-    if value is not None and not (isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value)):
-        del el[attribute]
-
-
 # Characters that end or confuse a link destination ("(url)"); safe_url() has already
 # encoded the rest (spaces, "<", ">").
 _DESTINATION_SPECIALS = re.compile(r"[()\\]")
@@ -112,6 +102,14 @@ def markdown_url(url: str) -> str:
     """A URL (already through :func:`~.sanitize.safe_url`) as a Markdown link
     destination: parentheses encoded, so that none ends the link early."""
     return _DESTINATION_SPECIALS.sub(lambda match: f"%{ord(match.group()):02X}", url)
+
+
+def _plain_number(el: Any, attribute: str) -> None:
+    """Drop a number attribute markdownify would give to ``int()`` unless it is plain
+    and short ("²" and "½" pass ``str.isnumeric`` but not ``int``)."""
+    value = el.get(attribute) if el is not None else None
+    if value is not None and not (isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value)):
+        del el[attribute]
 
 
 def _literal(text: str) -> str:
@@ -196,7 +194,7 @@ def _converters() -> tuple[Any, Any]:
             href = safe_url(el.get("href"), self.base_url)
             if href is None:
                 return _unlinked(el, text)
-            el["href"] = href = markdown_url(href)
+            el["href"] = markdown_url(href)
             el.attrs.pop("title", None)
             return str(base.convert_a(self, el, text, parent_tags))
 
@@ -205,8 +203,10 @@ def _converters() -> tuple[Any, Any]:
             if src is None or src.startswith("mailto:"):
                 return ""
             alt = clean_line(el.get("alt")) or ""
-            if "_inline" in parent_tags or "_noformat" in parent_tags:
-                return escape_inline(alt) if "_noformat" not in parent_tags else alt
+            if "_noformat" in parent_tags:
+                return alt  # inside code, where it shows as it is
+            if "_inline" in parent_tags:
+                return escape_inline(alt)
             return f"![{escape_inline(alt)}]({markdown_url(src)})"
 
         def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
@@ -330,12 +330,14 @@ def _heading_text(tag: Any) -> str | None:
     """The text of a heading, read from at most a few thousand nodes: a page of
     headings nested in headings (libxml2 does not close an open one) would otherwise
     cost the square of their number."""
+    from bs4.element import CData, NavigableString
+
     parts: list[str] = []
     size = 0
     for count, node in enumerate(tag.descendants):
         if count >= _HEADING_NODES or size >= _HEADING_CHARS:
             break
-        if isinstance(node, str) and type(node).__name__ == "NavigableString":
+        if type(node) in (NavigableString, CData):  # what get_text() reads: no comments
             parts.append(node)
             size += len(node)
     return clean_line(" ".join(parts)[:_HEADING_CHARS])

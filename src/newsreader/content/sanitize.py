@@ -53,14 +53,15 @@ _NEEDS_CLEANING = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]"
 )
 _SPACES = re.compile(r"\s+")
-_NUMERIC_REF = re.compile(r"&#(?:[xX]0*([0-9A-Fa-f]{1,6})(?![0-9A-Fa-f])|0*([0-9]{1,7})(?![0-9]));?")
+_NUMERIC_REF = re.compile(
+    r"&#(?:[xX]0*([0-9A-Fa-f]{1,6})(?![0-9A-Fa-f])|0*([0-9]{1,7})(?![0-9]));?"
+)
 
-# Plain text that spells an active tag: shown with a look-alike "<" so that no copy of
-# it, pasted or piped into something that renders HTML, can run.
-# Plain text that spells a script-capable URL ("javascript:alert(1)", "data:text/html,…")
-# gets a look-alike colon, for the same reason: no terminal, Markdown renderer or
-# browser it is pasted into can follow it. A scheme name followed by a space ("Big
-# data: the trends") is prose and stays as it is.
+# Plain text that spells an active tag is shown with a look-alike "<", so that no copy
+# of it, pasted or piped into something that renders HTML, can run; text that spells a
+# script-capable URL ("javascript:alert(1)", "data:text/html,…") gets a look-alike
+# colon, so that no terminal, Markdown renderer or browser can follow it. A scheme
+# name followed by a space ("Big data: the trends") is prose and stays as it is.
 _DEFANG = re.compile(
     r"<(?=/?(?:script|iframe|object|embed|style|svg|math|frame))"
     r"|(?<=javascript):(?![ \t])|(?<=vbscript):(?![ \t])"
