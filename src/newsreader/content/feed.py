@@ -214,14 +214,6 @@ def _first_content(entry: dict[str, Any]) -> str | None:
     return None
 
 
-def _entry_content(content: str | None, summary: str | None, cleaned: str | None) -> str | None:
-    """The entry's content, else its summary (``summary`` as found, ``cleaned`` as
-    cleaned: the same text is not cleaned twice)."""
-    if content is None:
-        return cleaned
-    return cleaned if content is summary else _cleaned(content)
-
-
 def _entry_section(tags: Iterable[Any] | None) -> str | None:
     for tag in tags or []:
         term = tag.get("label") or tag.get("term") if isinstance(tag, dict) else tag
@@ -250,13 +242,12 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
             link = None
         summary = _first_text(entry.get("summary"), entry.get("description"))
         content = _first_content(entry)
-        if content is not None and summary is entry.get("description") and has_hidden_text(content):
-            # fastfeedparser's description of an entry without one is the text of its
-            # content, scripts and styles included: let the content speak for itself.
-            summary = content
-        # The document was cleaned as a whole, but the parser unescapes some text
-        # itself (a description made from content): one more scan, rarely a change.
-        summary_html = _cleaned(summary)
+        if content is not None and content != summary and summary is entry.get("description"):
+            # fastfeedparser describes an entry that has no description with the text
+            # of its content, unescaped, the text of scripts and styles included: that
+            # text is cleaned again, or the content itself is the summary.
+            summary = content if has_hidden_text(content) else _cleaned(summary)
+        summary_html = summary or None  # the document was cleaned as a whole
         items.append(
             FeedItem(
                 title=_title(entry.get("title")),
@@ -266,7 +257,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
                 updated=parse_date(entry.get("updated")),
                 author=_entry_author(entry),
                 summary_html=summary_html,
-                content_html=_entry_content(content, summary, summary_html),
+                content_html=content if content is not None else summary_html,
                 section=_entry_section(entry.get("tags")),
             )
         )
