@@ -206,6 +206,9 @@ SOURCE = '[[source]]\nname = "a"\n'
         (SOURCE + 'url = "http://x/"\nuser_agent = "a\\nb"\n', "line 4: 'user_agent' must be"),
         ('[[source]]\nname = "a\\u001b[2J"\nurl = "http://x/"\n', "line 2: 'name' must not hold"),
         (SOURCE + 'path = "/tmp/a\\u0000b"\n', "line 3: 'path' must not hold control"),
+        ('[[source]]\nname = "Le  Monde"\nurl = "http://x/"\n', "line 2: 'name' must be plain"),
+        ('[[source]]\nname = "javascript:alert(1)"\nurl = "http://x/"\n', "line 2: 'name' must"),
+        (SOURCE + 'url = "http://x/"\nsection = " Une"\n', "line 4: 'section' must be plain"),
     ],
 )
 def test_config_values_that_make_no_sense(text: str, expected: str) -> None:

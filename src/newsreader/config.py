@@ -266,11 +266,25 @@ def _source_url(reader: _Reader, value: str, index: int) -> None:
 
 def _printable(reader: _Reader, key: str, value: str, index: int) -> None:
     """Names, sections and paths show in tables and messages, and a path reaches the
-    file system: no control characters."""
+    file system: no control characters. A name or a section is also kept as it is
+    written, so it must already be what the cache would make of it (one line of plain
+    text: no edge or double spaces, no tag, no script URL), or the cache would file the
+    source under another name."""
     if not value.isprintable():
         raise reader.fail(
             "source", key, f"{key!r} must not hold control characters: {_shown(value)}", index
         )
+    if key in ("name", "section"):
+        from newsreader.content.sanitize import clean_line
+
+        if clean_line(value) != value:
+            raise reader.fail(
+                "source",
+                key,
+                f"{key!r} must be plain text without edge or double spaces, tags or script "
+                f"URLs: {_shown(value)}",
+                index,
+            )
 
 
 def _full_text(reader: _Reader, table: str, value: str, index: int = 0) -> FullText:
