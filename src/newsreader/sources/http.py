@@ -5,11 +5,14 @@ Every request goes through :func:`fetch`, which guarantees what httpx alone does
 - an overall deadline per request (httpx's timeouts are per read, so a server that
   trickles a byte a second would otherwise never time out);
 - a size cap counted after decompression, with gzip/deflate inflated here in bounded
-  steps so that a 10 KB gzip bomb never becomes 10 GB in memory;
+  steps so that a 10 KB gzip bomb never becomes 10 GB in memory, and that yield to the
+  event loop, so the deadline fires even while a bomb inflates (several gzip members
+  are one body; junk after the last one is ignored, as browsers do);
 - redirects followed by hand: at most :data:`MAX_REDIRECTS`, http/https only, loops
   detected;
 - conditional requests (``If-None-Match`` / ``If-Modified-Since``) and the response's
-  validators and ``Cache-Control: max-age`` handed back for the next sync;
+  validators and ``Cache-Control: max-age`` handed back for the next sync; a 304 to a
+  request that was not conditional is an error, never "unchanged";
 - every failure turned into a one-line :class:`~newsreader.errors.FetchError`.
 """
 
