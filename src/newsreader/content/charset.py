@@ -64,7 +64,7 @@ _CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
 # Terminal escape sequences (CSI, OSC/DCS/APC/PM strings, two-byte escapes) are hostile
 # text, not binary: content/sanitize.py removes them whole once the text is decoded.
 _ESCAPE_BYTES = re.compile(
-    rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+    rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[!-/]*[0-~]"
 )
 # What the first characters of an XML or HTML document look like in UTF-16 and UTF-32
 # without a byte-order mark (XML 1.0, appendix F): "<" and "?" or a letter.

@@ -39,13 +39,14 @@ _UNSAFE = LazyPattern(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]"
 )
 # Whole escape sequences go, not just their ESC byte, so "\x1b[31m" leaves no "[31m"
-# behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST. A
-# string stops at the next string introducer too, so that text full of introducers
-# without an end costs one short look each, not 4096 characters each.
+# behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST, and
+# the other escapes (ESC, intermediates, a final byte: "ESC c" resets the terminal,
+# "ESC ( 0" switches its character set). A string stops at the next string introducer
+# too, so that text full of introducers without an end costs one short look each.
 _ESCAPES = LazyPattern(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
     r"|(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c\x90\x9d\x9e\x9f]{0,4096}(?:\x07|\x1b\\|\x9c)"
-    r"|\x1b[@-Z\\-_]"
+    r"|\x1b[!-/]*[0-~]"
 )
 _NEWLINES = LazyPattern(r"\r\n?|[\u2028\u2029\x85]")
 # Any character one of the three substitutions would touch.
