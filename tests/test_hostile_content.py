@@ -371,3 +371,29 @@ def test_entry_html_that_looks_like_something_else_prints_no_warning(html: str) 
     from newsreader.content.markdown import convert_body
 
     convert_body(html)  # the test suite turns every warning into an error
+
+
+UNSAFE_CODE_POINTS = [0x0, 0x1B, 0x7F, 0x85, 0x9B, 0x202A, 0x202E, 0x2066, 0x2069, 0xFEFF]
+UNSAFE_CODE_POINTS += [0xFFFE, 0xFFFF, 0xD800, 0xDFFF]
+
+
+@pytest.mark.parametrize("code", UNSAFE_CODE_POINTS, ids=hex)
+@pytest.mark.parametrize("spelling", ["&#{};", "&#x{:x};", "&#X{:04X};", "&#000{};"])
+def test_xml_references_to_unsafe_characters_never_reach_any_text(code: int, spelling: str) -> None:
+    from newsreader.content.sanitize import index_text
+
+    ref = spelling.format(code)
+    # "é" after the reference: no escape sequence can take it as its own final byte.
+    feed = parse(
+        f'<rss version="2.0"><channel><title>A{ref}é</title><item><title>C{ref}é</title>'
+        f"<description>E{ref}é &lt;b&gt;G{ref.replace('&', '&amp;')}é&lt;/b&gt;</description>"
+        "<link>https://a.example/1</link></item></channel></rss>",
+        "f.xml",
+    )
+    assert isinstance(feed, Feed) and feed.title and feed.items[0].title
+    # NEL is a line break, so a space in a one-line field; every other one is gone.
+    assert feed.title.replace(" ", "") == "Aé" and feed.items[0].title.replace(" ", "") == "Cé"
+    html = feed.items[0].content_html or ""
+    for text in (html, index_text(html), feed.items[0].summary or ""):
+        assert_clean(text)
+    assert_safe_everywhere(feed)
