@@ -397,3 +397,25 @@ def test_xml_references_to_unsafe_characters_never_reach_any_text(code: int, spe
     for text in (html, index_text(html), feed.items[0].summary or ""):
         assert_clean(text)
     assert_safe_everywhere(feed)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "s&#823<b>x</b>8; t",
+        "s&#82<i></i>38; t",
+        "s&#x20<a href='javascript:x'></a>2e; t",
+        "s&#2<b></b>7;[31m t",
+        "s&amp;#823<script>x</script>8; t",
+    ],
+)
+def test_a_reference_made_by_removing_tags_is_still_cleaned(html: str) -> None:
+    from newsreader.content.feed import summary_text
+    from newsreader.content.markdown import convert_body
+    from newsreader.content.sanitize import index_text, quick_text, strip_tags
+
+    for text in (quick_text(html), index_text(html), strip_tags(html), summary_text(html) or ""):
+        assert_clean(text)
+    body = convert_body(html)
+    assert_clean_markdown(body.markdown)
+    assert_clean(body.text)

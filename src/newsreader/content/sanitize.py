@@ -304,9 +304,13 @@ def quick_text(value: str | None) -> str:
     if "<" not in value and "&" not in value:
         text = value
     elif _ACTIVE_CONTENT.search(value) is None:
-        text = html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub("\n", value)))
+        text = _ANY_TAG.sub("", _BLOCK_TAG.sub("\n", value))
+        if "&" in text:
+            # Tags gone, "&#823<b></b>8;" is "&#8238;" (a bidi override): references are
+            # read only now, and what they spell is cleaned once more.
+            text = clean_text(html.unescape(clean_text(decode_control_refs(text))))
     else:
-        text = _parsed_text(value)
+        text = clean_text(_parsed_text(value))
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return defang("\n".join(line for line in lines if line))
 
