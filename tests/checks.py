@@ -46,8 +46,10 @@ def _renderer() -> Any:
 
 def live_markup(markdown: str) -> str | None:
     """What a CommonMark renderer would make live in ``markdown``: a link or image whose
-    target is not an absolute http(s)/mailto URL, or any raw HTML. None when there is
-    nothing (newsreader writes no raw HTML: every ``<`` of text is escaped)."""
+    target is not an absolute http(s)/mailto URL, any raw HTML, or a control or bidi
+    character that a character reference spells (the renderer decodes ``&#x202e;``).
+    None when there is nothing (newsreader writes no raw HTML: every ``<`` of text is
+    escaped)."""
     stack = list(_renderer().parse(markdown))
     while stack:
         token = stack.pop()
@@ -55,6 +57,8 @@ def live_markup(markdown: str) -> str | None:
             stack.extend(token.children)
         if token.type in ("html_inline", "html_block"):
             return f"raw HTML {token.content[:60]!r}"
+        if token.type == "text" and (char := FORBIDDEN.search(token.content)):
+            return f"rendered text holds {char.group()!r}: {token.content[:60]!r}"
         target = token.attrGet("href") if token.type == "link_open" else None
         if token.type == "image":
             target = token.attrGet("src")

@@ -407,6 +407,8 @@ def test_xml_references_to_unsafe_characters_never_reach_any_text(code: int, spe
         "s&#x20<a href='javascript:x'></a>2e; t",
         "s&#2<b></b>7;[31m t",
         "s&amp;#823<script>x</script>8; t",
+        "s &amp;#x<a href='javascript:x'>javascript:x</a>202e; t",
+        "s &amp;#x<span>202e;</span> &amp;<b></b>#27; &amp;#<i></i>x1b; t",
     ],
 )
 def test_a_reference_made_by_removing_tags_is_still_cleaned(html: str) -> None:

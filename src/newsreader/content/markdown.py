@@ -73,10 +73,11 @@ _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 # emphasis, and the brackets without which there is no link, image or reference
 # definition ("[x](javascript:…)" in a page's text stays text).
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
-# "&#27;" or "&lt;" written as text would be decoded by a Markdown renderer. At the end
-# of a text node, "&" and "<" are escaped too: the next element's text may complete
-# them ("<" then a dropped link's "f" then "em>" must not make "<fem>").
-_ENTITY_LIKE = re.compile(r"&(?=#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]*;|#?\Z)")
+# "&#27;" or "&lt;" written as text would be decoded by a Markdown renderer: "&" is
+# escaped before "#" (any number) and a named reference. At the end of a text node,
+# "&" and "<" are escaped too: the next element's text may complete them ("&#x" then
+# "202e;" is a bidi override; "<" then a dropped link's "f" then "em>" is a tag).
+_ENTITY_LIKE = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*(?:;|\Z)|\Z)")
 _TEXT_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?]|\Z)")
 _BACKTICK_RUNS = re.compile(r"`+")
 _HUGE_HEADING = re.compile(r"[hH]\d{5}")
