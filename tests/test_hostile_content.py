@@ -132,6 +132,9 @@ def test_a_canonical_url_with_a_bad_port_is_no_url(url: str) -> None:
             "https://x.example/?next=javascript%3Aalert(1)",
         ),
         ("http://a<b>.example/", None),
+        ("http://a.example?next=http:abc", "http://a.example?next=http:abc"),
+        ("http://a.example:65535?x=a:b", "http://a.example:65535?x=a:b"),
+        ("http://a.example:65536/", None),
         (
             "https://fr.wikipedia.org/wiki/Été_(saison)",
             "https://fr.wikipedia.org/wiki/Été_(saison)",

@@ -74,7 +74,7 @@ _UNSAFE_SCHEME = LazyPattern(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.I)
 # An absolute http(s) URL made only of characters a URL may hold as they are: the
 # common case, returned without parsing. "%" is checked apart (it must start an escape).
 _PLAIN_HTTP_URL = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~!$&'()*+,;=:@/?#%-]*)?\Z"
+    r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?(?:[/?#][A-Za-z0-9._~!$&'()*+,;=:@/?#%-]*)?\Z"
 )
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # What may not appear in a URL as it is (RFC 3986): spaces and controls (removed
@@ -188,11 +188,12 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
     """
     if not href:
         return None
+    plain = _PLAIN_HTTP_URL.match(href)
     if (
-        _PLAIN_HTTP_URL.match(href)
+        plain
         and ("%" not in href or _BAD_PERCENT.search(href) is None)
         and (":" not in href[8:] or _SCHEME_INSIDE.search(href, 8) is None)
-        and _valid_port(href)
+        and (plain.group(1) is None or int(plain.group(1)) <= 65535)
     ):
         return href  # already absolute, lowercase scheme, nothing to strip: the usual case
     href = _SPACES.sub("", clean_text(href))
@@ -214,14 +215,6 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
     return urlunsplit(
         (scheme, netloc, _encoded(parts.path), _encoded(parts.query), _encoded(parts.fragment))
     )
-
-
-def _valid_port(url: str) -> bool:
-    """The fast path's port, if any, is at most 65535."""
-    host_end = url.find("/", 8)
-    authority = url[: host_end if host_end >= 0 else len(url)]
-    colon = authority.rfind(":")
-    return colon < 6 or int(authority[colon + 1 :] or 0) <= 65535
 
 
 def _encoded(part: str) -> str:
