@@ -2,7 +2,15 @@
 
 Each route is a function that writes a whole raw HTTP response (or deliberately does
 not), so tests exercise the real client against slow, broken and hostile servers
-rather than a mock. Tests add routes with :meth:`LoopbackServer.route`.
+rather than a mock. Tests add routes with :meth:`LoopbackServer.route` (and change
+them: a route may answer well once, then misbehave).
+
+The faults: a trickling or silent server, a reset connection, error statuses (with
+``Retry-After``), redirects (loops, to ``file:``, ``ftp:``, ``javascript:``), gzip and
+deflate bombs, an endless body, gzip in several members or followed by junk, a
+Content-Length that lies or is no number, chunked encoding gone wrong, a flood of
+headers, a 304 nobody asked for and a charset header that lies. Every handler ends
+when its bytes are written, the client leaves or the server stops.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -110,6 +119,97 @@ def endless(chunk: bytes = b"<p>" + b"a" * 65536 + b"</p>") -> Handler:
     return handle
 
 
+def encoded(body: bytes, encoding: str, *, content_type: str = "application/rss+xml") -> Handler:
+    """``body`` already compressed by the caller, sent with ``Content-Encoding``."""
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        respond(handler, body, content_type=content_type, headers={"Content-Encoding": encoding})
+
+    return handle
+
+
+def gzip_members(body: bytes, parts: int = 3, **options: str) -> Handler:
+    """``body`` as several gzip members one after another (legal, RFC 1952)."""
+    size = len(body) // parts + 1
+    members = b"".join(gzip.compress(body[i : i + size]) for i in range(0, len(body), size))
+    return encoded(members, "gzip", **options)
+
+
+def gzip_junk(body: bytes, junk: bytes = b"\r\nJUNK AFTER THE END", **options: str) -> Handler:
+    """A gzip body followed by bytes that are no gzip member (a broken server)."""
+    return encoded(gzip.compress(body) + junk, "gzip", **options)
+
+
+def deflate_bomb(inflated: int = 64 * 1024 * 1024) -> Handler:
+    """A small zlib ("deflate") body that inflates to ``inflated`` bytes of zeros."""
+    return encoded(zlib.compress(b"\0" * inflated, 9), "deflate", content_type="text/html")
+
+
+def raw(head: bytes, body: bytes = b"", *, close: bool = True) -> Handler:
+    """Exactly these bytes on the wire (status line and headers included), then close."""
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        try:
+            handler.wfile.write(head + body)
+            handler.wfile.flush()
+        except OSError:
+            pass
+        handler.close_connection = close
+
+    return handle
+
+
+def short_body(body: bytes, missing: int = 1000) -> Handler:
+    """A Content-Length ``missing`` bytes larger than the body, then the connection closes."""
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+        b"Content-Length: " + str(len(body) + missing).encode() + b"\r\nConnection: close\r\n\r\n"
+    )
+    return raw(head, body)
+
+
+def bad_length(body: bytes) -> Handler:
+    """A Content-Length that is not a number."""
+    return raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 12abc\r\n\r\n",
+        body,
+    )
+
+
+def chunked_garbage(body: bytes) -> Handler:
+    """A chunked body whose second chunk size is no hexadecimal number."""
+    return raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + f"{len(body) // 2:x}\r\n".encode()
+        + body[: len(body) // 2]
+        + b"\r\nzz; not a size\r\n"
+        + body[len(body) // 2 :]
+        + b"\r\n0\r\n\r\n"
+    )
+
+
+def header_flood(count: int = 20_000, size: int = 0) -> Handler:
+    """A status line, then ``count`` headers (or one header ``size`` bytes long)."""
+    if size:
+        headers = b"X-Flood: " + b"a" * size + b"\r\n"
+    else:
+        headers = b"".join(b"X-Flood-%d: %d\r\n" % (number, number) for number in range(count))
+    return raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + headers + b"\r\n<p>x</p>")
+
+
+def not_modified(handler: BaseHTTPRequestHandler) -> None:
+    """304 Not Modified, whatever the request asked (nothing conditional, or not)."""
+    handler.send_response(304)
+    handler.send_header("ETag", '"never-asked"')
+    handler.end_headers()
+
+
+def recoded(body: bytes, codec: str, declared: str) -> Handler:
+    """``body`` (UTF-8) re-encoded in ``codec`` and labelled ``charset=declared``."""
+    data = body.decode("utf-8").encode(codec)
+    return static(data, f"application/rss+xml; charset={declared}")
+
+
 def reset(handler: BaseHTTPRequestHandler) -> None:
     """Close the connection without a response."""
     handler.connection.setsockopt(
@@ -191,14 +291,25 @@ def free_port() -> int:
 
 __all__ = [
     "LoopbackServer",
+    "bad_length",
+    "chunked_garbage",
     "conditional",
+    "deflate_bomb",
+    "encoded",
     "endless",
     "free_port",
     "gzip_bomb",
+    "gzip_junk",
+    "gzip_members",
+    "header_flood",
+    "not_modified",
+    "raw",
+    "recoded",
     "redirect",
     "reset",
     "respond",
     "rss",
+    "short_body",
     "silent",
     "static",
     "trickle",

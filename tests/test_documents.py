@@ -45,8 +45,8 @@ def test_markdown_toml_front_matter() -> None:
 def test_front_matter_refuses_python_tags() -> None:
     text = '---\ntitle: !!python/object/apply:os.system ["echo pwned"]\n---\nBody\n'
     front, rest = read_front_matter(text)
-    assert front == {}
-    assert rest == text  # left as text, never executed
+    assert front == {}  # never executed, and a tagged value is no plain field
+    assert rest == "Body\n"  # refused front matter is still front matter: not the body
 
 
 def test_front_matter_refuses_alias_bombs() -> None:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import zlib
+from collections.abc import AsyncIterator
+
 import pytest
 
+from newsreader.errors import FetchError, TooLargeError
+from newsreader.sources.http import read_body
 from tests import server as srv
 from tests.checks import assert_clean, assert_one_line_error
 from tests.conftest import FIXTURES, SAMPLES, run_cli
@@ -195,3 +202,111 @@ def test_charsets_never_turn_into_mojibake(
 def test_html_error_page_served_as_feed_is_read_as_a_page(server: LoopbackServer) -> None:
     url = server.route("/feed.xml", srv.static(FRENCH, "application/rss+xml"))
     assert run_cli("open", url, "--format", "json").json()["kind"] == "article"
+
+
+# -- decompression, in process ------------------------------------------------------------
+
+
+def _chunks(data: bytes, size: int) -> AsyncIterator[bytes]:
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), size):
+            yield data[start : start + size]
+
+    return chunks()
+
+
+def _read(data: bytes, encoding: str, *, size: int = 65536, cap: int = 10 << 20) -> bytes:
+    return asyncio.run(read_body(_chunks(data, size), encoding, cap))
+
+
+ZEROS = b"\0" * (1 << 20)
+TEXT = b"<p>Les donn\xc3\xa9es de l'\xc3\xa9t\xc3\xa9</p>" * 4000
+
+
+@pytest.mark.parametrize("size", [1, 5, 4096, 1 << 20])
+@pytest.mark.parametrize(
+    ("body", "encoding", "expected"),
+    [
+        # A member that ends in the very step that fills the output, then more bytes:
+        # this used to loop forever.
+        (gzip.compress(ZEROS) + b"JUNK", "gzip", ZEROS),
+        (gzip.compress(ZEROS) * 2, "gzip", ZEROS * 2),
+        (zlib.compress(ZEROS) + b"JUNK", "deflate", ZEROS),
+        (
+            gzip.compress(TEXT) + gzip.compress(ZEROS) + gzip.compress(TEXT),
+            "gzip",
+            TEXT + ZEROS + TEXT,
+        ),
+        (gzip.compress(TEXT) + b"\x1f", "gzip", TEXT),
+        (gzip.compress(TEXT) + b"\x1f\x8b not a member", "x-gzip", TEXT),
+        (gzip.compress(TEXT) + b"\0" * 1000, "gzip", TEXT),
+        (zlib.compress(TEXT)[2:-4], "deflate", TEXT),  # raw deflate, no zlib wrapper
+    ],
+    ids=[
+        "gzip+junk",
+        "two-members",
+        "zlib+junk",
+        "three-members",
+        "magic-byte",
+        "bad-member",
+        "zero-padding",
+        "raw-deflate",
+    ],
+)
+def test_hostile_compressed_bodies_decode(
+    body: bytes, encoding: str, expected: bytes, size: int
+) -> None:
+    if size == 1 and len(body) > 20000:
+        size = 7  # byte by byte is the same code path, only slower
+    assert _read(body, encoding, size=size) == expected
+
+
+def test_corrupt_compressed_body_is_one_error() -> None:
+    with pytest.raises(FetchError, match="corrupt compressed body"):
+        _read(b"\x1f\x8b\x08\x00garbage" * 10, "gzip")
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_inflated_size_is_capped(encoding: str) -> None:
+    body = gzip.compress(ZEROS * 4) if encoding == "gzip" else zlib.compress(ZEROS * 4)
+    with pytest.raises(TooLargeError, match="once decompressed"):
+        _read(body * 3, encoding, cap=3 << 20)
+
+
+def test_decompression_yields_to_the_event_loop() -> None:
+    """One small chunk that inflates to megabytes must not hold the loop: the overall
+    deadline is a timer on that loop."""
+    body = gzip.compress(b"\0" * (8 << 20))
+    assert len(body) < 65536
+
+    async def main() -> int:
+        ticks = 0
+        done = False
+
+        async def tick() -> None:
+            nonlocal ticks
+            while not done:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.create_task(tick())
+        await asyncio.sleep(0)
+        before = ticks
+        assert await read_body(_chunks(body, len(body)), "gzip", 10 << 20) == b"\0" * (8 << 20)
+        done = True
+        await ticker
+        return ticks - before
+
+    # 8 MB is 128 steps of 64 KB; the loop gets its turn at least every 4 of them.
+    assert asyncio.run(main()) >= 32
+
+
+def test_deadline_fires_while_inflating() -> None:
+    body = gzip.compress(b"\0" * (8 << 20))
+
+    async def main() -> None:
+        async with asyncio.timeout(0):
+            await read_body(_chunks(body, len(body)), "gzip", 10 << 20)
+
+    with pytest.raises(TimeoutError):
+        asyncio.run(main())

@@ -84,3 +84,10 @@ def test_bom_wins() -> None:
 def test_binary_is_refused() -> None:
     with pytest.raises(ParseError):
         decode(bytes(range(256)) * 10)
+
+
+def test_every_kind_of_escape_goes_whole() -> None:
+    # ESC c resets the terminal, ESC ( 0 switches to line drawing, ESC # 8 fills the
+    # screen with "E", ESC 7 / ESC 8 save and restore the cursor.
+    dirty = "a\x1bcb \x1b(0x\x1b(B \x1b#8y \x1b7z\x1b8 \x1b[31mred\x1b[0m \x1b]0;t\x07ok \x1b"
+    assert clean_text(dirty) == "ab x y z red ok "

@@ -174,3 +174,81 @@ def test_duplicate_source_names_are_refused() -> None:
             '[[source]]\nname="A"\nurl="http://a/"\n[[source]]\nname="a"\nurl="http://b/"\n',
             Path("config.toml"),
         )
+
+
+SOURCE = '[[source]]\nname = "a"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[sync]\ntimeout = inf\n", "line 2: 'timeout' must be a number greater than 0"),
+        ("[sync]\ntimeout = -inf\n", "line 2: 'timeout' must be a number greater than 0"),
+        ("[sync]\ntimeout = nan\n", "line 2: 'timeout' must be a number greater than 0"),
+        ("[sync]\ntimeout = 1e308\n", "line 2: 'timeout' must be at most 3600"),
+        ("[sync]\nconcurrency = 99999999999999999999\n", "line 2: 'concurrency' must be at most"),
+        ("[sync]\nper_host = 100000\n", "line 2: 'per_host' must be at most"),
+        ("[sync]\nfull_text_concurrency = 0\n", "line 2: 'full_text_concurrency' must be"),
+        ("[cache]\nmax_articles = 1" + "0" * 40 + "\n", "line 2: 'max_articles' must be at most"),
+        (
+            SOURCE + 'url = "http://x/"\nmax_articles = 99999999999\n',
+            "line 4: 'max_articles' must be at most",
+        ),
+        (SOURCE + 'url = "javascript:alert(1)"\n', "line 3: url must be an http or https URL"),
+        (SOURCE + 'url = "file:///etc/passwd"\n', "line 3: url must be an http or https URL"),
+        (SOURCE + 'url = "ftp://ftp.example/feed"\n', "line 3: url must be an http or https URL"),
+        (SOURCE + 'url = "https://a.example:abc/feed"\n', "line 3: url must be an http or https"),
+        (SOURCE + 'url = "https:///feed"\n', "line 3: url must be an http or https URL"),
+        (
+            '[sync]\nuser_agent = "a\\r\\nX-Evil: 1"\n',
+            "line 2: 'user_agent' must be printable ASCII",
+        ),
+        (SOURCE + 'url = "http://x/"\nuser_agent = "a\\nb"\n', "line 4: 'user_agent' must be"),
+        ('[[source]]\nname = "a\\u001b[2J"\nurl = "http://x/"\n', "line 2: 'name' must not hold"),
+        (SOURCE + 'path = "/tmp/a\\u0000b"\n', "line 3: 'path' must not hold control"),
+        ('[[source]]\nname = "Le  Monde"\nurl = "http://x/"\n', "line 2: 'name' must be plain"),
+        ('[[source]]\nname = "javascript:alert(1)"\nurl = "http://x/"\n', "line 2: 'name' must"),
+        (SOURCE + 'url = "http://x/"\nsection = " Une"\n', "line 4: 'section' must be plain"),
+    ],
+)
+def test_config_values_that_make_no_sense(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("config.toml"))
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[source]]\nname = "' + "N" * 1_000_000 + '"\n',
+        '[[source]]\nname = "n"\nurl = "ftp://' + "x" * 1_000_000 + '"\n',
+        "[sync]\n" + "k" * 1_000_000 + " = 1\n",
+        '[sync]\nfull_text = "' + "x" * 1_000_000 + '"\n',
+        "[cache]\nmax_articles = 1" + "0" * 4000 + "\n",
+    ],
+)
+def test_config_messages_cut_quoted_values(text: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("config.toml"))
+    assert len(str(caught.value)) < 300
+
+
+def test_config_with_a_byte_order_mark_is_read(isolated_home: Path) -> None:
+    isolated_home.mkdir(exist_ok=True)
+    config = isolated_home / "config.toml"
+    config.write_bytes(
+        b'\xef\xbb\xbf[sync]\ntimeout = 5\n\n[[source]]\nname = "Feed"\nurl = "http://x.example/"\n'
+    )
+    run = run_cli("sources", "--format", "json")
+    assert run.code == 0, run.stderr
+    assert [source["name"] for source in run.json()] == ["Feed"]
+    # Subscribing rewrites the file: it stays readable.
+    run = run_cli("add", str(isolated_home), "--name", "Folder")
+    assert run.code == 0, run.stderr
+    assert parse_config(config.read_text("utf-8"), config).source("Folder") is not None
+
+
+def test_config_error_in_the_cli_is_one_line(isolated_home: Path) -> None:
+    isolated_home.mkdir(exist_ok=True)
+    (isolated_home / "config.toml").write_text("[sync]\ntimeout = inf\n")
+    assert "line 2: 'timeout'" in assert_one_line_error(run_cli("sync"))

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from newsreader.config import Config, SourceConfig
+from newsreader.content.sanitize import defang
 from newsreader.ids import article_id
 from newsreader.models import Article
 from newsreader.store import Store
@@ -36,6 +37,10 @@ pytestmark = pytest.mark.anyio
 
 NOW = datetime(2025, 11, 28, 9, 0, tzinfo=UTC)
 HOSTILE = "[/] [bold]x[/bold] [@click=app.quit]boom[/] [link=file:///etc]y[/link]"
+SHOWN = defang(HOSTILE)
+"""HOSTILE as content/ cleans it (a look-alike colon in "file:"), shown literally."""
+HOSTILE_NAME = "[/] [bold]x[/bold] [@click=app.quit]boom[/] [link=https://evil.example]y[/link]"
+"""Markup in a source name config.toml accepts (a name is plain text as written)."""
 
 
 @pytest.fixture
@@ -382,7 +387,7 @@ async def test_titles_are_cut_by_cells_so_columns_line_up(store: Store) -> None:
 
 async def test_failed_sync_says_so_and_lists_the_failures_one_key_away(filled: Store) -> None:
     url = f"http://127.0.0.1:{free_port()}/feed.xml"
-    config = Config(sources=(SourceConfig(name=HOSTILE, url=url),), timeout=5)
+    config = Config(sources=(SourceConfig(name=HOSTILE_NAME, url=url),), timeout=5)
     app = make_app(filled, config)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
@@ -391,7 +396,7 @@ async def test_failed_sync_says_so_and_lists_the_failures_one_key_away(filled: S
         assert app.is_running
         errors = [n for n in app._notifications if n.severity == "error"]
         assert errors, "the failure is notified"
-        assert HOSTILE in errors[-1].message  # shown literally, never as markup
+        assert HOSTILE_NAME in errors[-1].message  # shown literally, never as markup
         assert not errors[-1].markup
         status = screen_text(app).splitlines()[0]
         assert "sync failed: 1 of 1 source" in status
@@ -625,7 +630,7 @@ async def test_hostile_text_shows_literally_everywhere(store: Store) -> None:
         await settle(app, pilot)
         shown = screen_text(app)
         assert "\x1b" not in shown
-        assert HOSTILE in shown  # article list, article pane and ticker
+        assert SHOWN in shown  # article list, article pane and ticker
         assert f"[red]{HOSTILE}"[:20] in shown  # the section name (cut to the column)
         assert "[b]author[/b]" in view_text(app)
         assert "## [bold]heading"[3:] in view_text(app)

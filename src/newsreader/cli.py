@@ -5,7 +5,9 @@ Without a command it opens the reader (the only branch that imports
 :mod:`newsreader.commands` and imports just what it needs, so ``newsreader open``
 starts fast. Each :class:`~newsreader.errors.NewsreaderError` becomes one line on
 stderr and its exit code (1 failure, 2 usage); an interrupted run exits 130 without a
-traceback.
+traceback. Any other exception is a bug, and still one line (exit 1): its traceback
+goes to a crash report in the data dir (see :mod:`newsreader.crash`), which the line
+names.
 """
 
 from __future__ import annotations
@@ -284,6 +286,14 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _bug(ctx: Context, error: BaseException, command: str | None) -> str:
+    """`` (details in FILE)`` for a bug's crash report, or nothing if none was written."""
+    from newsreader.crash import write_report
+
+    report = write_report(error, data_dir=ctx.data_dir, command=command)
+    return f" (details in {report})" if report else ""
+
+
 def _run_reader(ctx: Context) -> int:
     from newsreader.tui import run
 
@@ -324,7 +334,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_reader(ctx)
         return handler(ctx, args)
     except NewsreaderError as error:
-        return _fail(f"error: {error}", error.exit_code)
+        cause = error.__cause__
+        details = ""
+        if isinstance(cause, Exception) and not isinstance(cause, NewsreaderError):
+            details = _bug(ctx, cause, command)  # a parser bug, stopped by the content layer
+        return _fail(f"error: {error}{details}", error.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
@@ -336,6 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("error: out of memory while reading the document", 1)
     except RecursionError:
         return _fail("error: the document is nested too deeply to read", 1)
+    except Exception as error:  # noqa: BLE001 - a bug: one line all the same, and a report
+        name = type(error).__name__
+        return _fail(f"error: internal error ({name}), a bug{_bug(ctx, error, command)}", 1)
     finally:
         ctx.close()
         if one_shot:

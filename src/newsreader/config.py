@@ -33,6 +33,7 @@ layout, and replaces the file atomically.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -142,6 +143,27 @@ _KIND_NAMES: dict[tuple[type, ...], str] = {
     (int, float): "a number",
     (bool,): "true or false",
 }
+_LIMITS: dict[str, float] = {
+    "max_articles": 10_000_000,
+    "concurrency": 1024,
+    "per_host": 256,
+    "timeout": 3600,
+    "full_text_concurrency": 256,
+}
+"""Largest values that still mean something: beyond them a number is a typo (or
+``inf``), and the code that uses it would wait forever or open sockets without end."""
+_SHOWN = 60
+"""Characters of a quoted value in a message: a 1 MB name must not make a 1 MB line."""
+_HEADER_VALUE = re.compile(r"[ -~]{1,512}")
+"""What an HTTP header (``user_agent``) may carry: printable ASCII, one line."""
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to :data:`_SHOWN` characters."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\"'.-]+)\s*=")
 
@@ -183,7 +205,7 @@ class _Reader:
         return ConfigError(f"{self.where(table, key, index)}: {message}")
 
     def unknown(self, table: str, key: str, known: Sequence[str], index: int = 0) -> ConfigError:
-        guess = difflib.get_close_matches(key, known, n=1)
+        guess = difflib.get_close_matches(key[:100], known, n=1)
         hint = f" (did you mean {guess[0]!r}?)" if guess else f" (known: {', '.join(known)})"
         place = (
             f"[[{table}]] #{index + 1}"
@@ -192,7 +214,7 @@ class _Reader:
             if table
             else "the top level"
         )
-        return self.fail(table, key, f"unknown key {key!r} in {place}{hint}", index)
+        return self.fail(table, key, f"unknown key {_shown(key)} in {place}{hint}", index)
 
     def typed(
         self, table: str, key: str, value: Any, kind: type | tuple[type, ...], index: int = 0
@@ -201,13 +223,68 @@ class _Reader:
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
             expected = _KIND_NAMES.get(kinds, " or ".join(k.__name__ for k in kinds))
-            raise self.fail(table, key, f"{key!r} must be {expected}, not {value!r}", index)
+            raise self.fail(table, key, f"{key!r} must be {expected}, not {_shown(value)}", index)
         return value
 
 
 def _positive(reader: _Reader, table: str, key: str, value: float, index: int = 0) -> None:
-    if value <= 0:
-        raise reader.fail(table, key, f"{key!r} must be greater than 0", index)
+    """A count or a number of seconds: more than 0, finite, and at most its limit."""
+    if (isinstance(value, float) and not math.isfinite(value)) or value <= 0:
+        raise reader.fail(table, key, f"{key!r} must be a number greater than 0", index)
+    limit = _LIMITS[key]
+    if value > limit:
+        raise reader.fail(
+            table, key, f"{key!r} must be at most {limit:g}, not {_shown(value)}", index
+        )
+
+
+def _header_value(reader: _Reader, table: str, key: str, value: str, index: int = 0) -> None:
+    if not _HEADER_VALUE.fullmatch(value):
+        raise reader.fail(
+            table,
+            key,
+            f"{key!r} must be printable ASCII on one line (no CR, LF or control "
+            f"characters), at most 512 of them, not {_shown(value)}",
+            index,
+        )
+
+
+def _source_url(reader: _Reader, value: str, index: int) -> None:
+    """A source URL is fetched: http or https, with a host and a valid port."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise reader.fail(
+            "source", "url", f"url must be an http or https URL, not {_shown(value)}", index
+        )
+
+
+def _printable(reader: _Reader, key: str, value: str, index: int) -> None:
+    """Names, sections and paths show in tables and messages, and a path reaches the
+    file system: no control characters. A name or a section is also kept as it is
+    written, so it must already be what the cache would make of it (one line of plain
+    text: no edge or double spaces, no tag, no script URL), or the cache would file the
+    source under another name."""
+    if not value.isprintable():
+        raise reader.fail(
+            "source", key, f"{key!r} must not hold control characters: {_shown(value)}", index
+        )
+    if key in ("name", "section"):
+        from newsreader.content.sanitize import clean_line
+
+        if clean_line(value) != value:
+            raise reader.fail(
+                "source",
+                key,
+                f"{key!r} must be plain text without edge or double spaces, tags or script "
+                f"URLs: {_shown(value)}",
+                index,
+            )
 
 
 def _full_text(reader: _Reader, table: str, value: str, index: int = 0) -> FullText:
@@ -215,7 +292,7 @@ def _full_text(reader: _Reader, table: str, value: str, index: int = 0) -> FullT
         raise reader.fail(
             table,
             "full_text",
-            f"full_text must be one of {', '.join(FULL_TEXT_MODES)}, not {value!r}",
+            f"full_text must be one of {', '.join(FULL_TEXT_MODES)}, not {_shown(value)}",
             index,
         )
     return value
@@ -233,8 +310,15 @@ def _read_source(reader: _Reader, index: int, raw: Any) -> SourceConfig:
         raise ConfigError(f"{reader.path.name}: [[source]] #{index + 1} needs a name")
     if ("url" in values) == ("path" in values):
         raise reader.fail(
-            "source", "name", f"source {values['name']!r} needs either url or path", index
+            "source", "name", f"source {_shown(values['name'])} needs either url or path", index
         )
+    for key in ("name", "section", "path"):
+        if key in values:
+            _printable(reader, key, values[key], index)
+    if "url" in values:
+        _source_url(reader, values["url"], index)
+    if "user_agent" in values:
+        _header_value(reader, "source", "user_agent", values["user_agent"], index)
     if "full_text" in values:
         values["full_text"] = _full_text(reader, "source", values["full_text"], index)
     if "max_articles" in values:
@@ -246,6 +330,7 @@ def _read_source(reader: _Reader, index: int, raw: Any) -> SourceConfig:
 
 def parse_config(text: str, path: Path) -> Config:
     """Parse the text of a config file (``path`` is only used in messages)."""
+    text = text.removeprefix("\ufeff")  # Windows editors start UTF-8 with a BOM
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -278,13 +363,15 @@ def parse_config(text: str, path: Path) -> Config:
             _positive(reader, table, option, settings[option])
     if "full_text" in settings:
         settings["full_text"] = _full_text(reader, "sync", settings["full_text"])
+    if "user_agent" in settings:
+        _header_value(reader, "sync", "user_agent", settings["user_agent"])
     if "timeout" in settings:
         settings["timeout"] = float(settings["timeout"])
     names = [s.name.casefold() for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigError(
-            f"{path.name}: two sources are named {duplicates[0]!r}; names must differ"
+            f"{path.name}: two sources are named {_shown(duplicates[0])}; names must differ"
         )
     return Config(sources=tuple(sources), **settings)
 
@@ -336,7 +423,7 @@ def save_sources(
     import tomlkit
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
         text = _NEW_FILE_HEADER
     parse_config(text, path)  # refuse to rewrite a file we would refuse to read
@@ -363,7 +450,7 @@ def save_sources(
 def add_source(config: Config, path: Path, source: SourceConfig) -> Config:
     """Append ``source`` to the file; its name must be new."""
     if config.source(source.name):
-        raise ConfigError(f"a source named {source.name!r} already exists")
+        raise ConfigError(f"a source named {_shown(source.name)} already exists")
     save_sources(path, added=[source])
     return replace(config, sources=(*config.sources, source))
 
@@ -372,6 +459,6 @@ def remove_source(config: Config, path: Path, name: str) -> Config:
     """Remove the source called ``name`` from the file."""
     source = config.source(name)
     if source is None:
-        raise ConfigError(f"no source named {name!r} (see `newsreader sources`)")
+        raise ConfigError(f"no source named {_shown(name)} (see `newsreader sources`)")
     save_sources(path, removed=[source.name])
     return replace(config, sources=tuple(s for s in config.sources if s is not source))

@@ -32,11 +32,12 @@ def normalize_url(url: str) -> str:
         return url  # lowercase host, no query, fragment or default port: already a key
     try:
         parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip()
+        port = parts.port
+    except ValueError:  # an invalid IPv6 literal, a port that is not a number
+        return url.strip()  # not a URL that can be normalised: the key as it is
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     query = urlencode(
         [
             (k, v)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsreader.content.markdown import escape_inline
+from newsreader.content.markdown import escape_inline, markdown_url
 from newsreader.models import Article, Document, Feed, FeedItem
 
 __all__ = ["document_json", "metadata_line", "render"]
@@ -44,7 +44,7 @@ def _feed_body(feed: Feed, markdown: bool) -> str:
         title = item.title or "(untitled)"
         if markdown:
             heading = (
-                f"## [{escape_inline(title)}]({item.url})"
+                f"## [{escape_inline(title)}]({markdown_url(item.url)})"
                 if item.url
                 else f"## {escape_inline(title)}"
             )

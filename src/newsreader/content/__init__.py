@@ -51,6 +51,10 @@ _BY_TYPE: dict[str, Kind] = {
 _PROLOGUE = re.compile(
     r"\A(?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE\s+(?!html)[^>\[]*(?:\[.*?\])?\s*>)*", re.S | re.I
 )
+# lxml reads text that does not start with <html> (or a doctype and <html>) as a
+# fragment, whose root may be its first element: an <svg> or a <form> that the
+# extraction libraries then remove, root and all (an AssertionError in lxml).
+_FULL_HTML = re.compile(r"\A\s*(?:<!doctype[^>]*>\s*)?<html[\s>/]", re.I)
 _FEED_ROOT = re.compile(r"<(?:[\w-]+:)?(?:rss|feed|RDF)\b", re.I)
 _HTML_ROOT = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
 
@@ -87,20 +91,48 @@ def detect_kind(raw: RawDocument, text: str) -> Kind:
 def parse_document(raw: RawDocument) -> Document:
     """Turn raw bytes into an :class:`Article` or a :class:`Feed`.
 
-    Raises :class:`~newsreader.errors.ParseError` for anything unreadable.
+    Raises :class:`~newsreader.errors.ParseError` for anything unreadable. Whatever the
+    bytes, nothing else escapes: an exception from a parser is a bug, but one document
+    must not take a whole sync down with it, so it becomes a ParseError too, with the
+    original as its ``__cause__`` (the fuzz tests count those as crashes).
     """
+    from newsreader.errors import NewsreaderError, ParseError
+
+    try:
+        return _parse(raw)
+    except NewsreaderError:
+        raise
+    except RecursionError:
+        raise ParseError("the document is nested too deeply to read") from None
+    except MemoryError:
+        raise
+    except Exception as error:  # a bug: see the docstring
+        raise ParseError(
+            f"cannot read this document: internal error ({type(error).__name__})"
+        ) from error
+
+
+def _parse(raw: RawDocument) -> Document:
     from newsreader.content.charset import decode
+    from newsreader.content.sanitize import clean_text, decode_control_refs
     from newsreader.errors import ParseError
 
     if not raw.body.strip():
         raise ParseError("empty document: nothing to read")
     text = decode(raw.body, raw.charset)
+    kind = detect_kind(raw, text)
+    if kind in ("html", "markdown"):
+        text = decode_control_refs(text)  # "&#27;[31m" goes whole, below
+    # Cleaned once, here, before any parser sees it: control characters, escape
+    # sequences, bidi overrides, and what XML forbids (lxml refuses such strings).
+    text = clean_text(text)
     if not text.strip():
         raise ParseError("empty document: nothing to read")
-    kind = detect_kind(raw, text)
     if kind == "html":
         from newsreader.content.extract import extract_article
 
+        if not _FULL_HTML.match(text):
+            text = "<html>" + text  # a document, whatever comes first
         return extract_article(text, raw.location)
     if kind in ("feed", "json"):
         from newsreader.content.feed import parse_json_feed, parse_xml_feed

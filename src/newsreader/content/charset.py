@@ -61,6 +61,25 @@ _WESTERN_LOOKALIKES = frozenset(
     }
 )
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
+# Terminal escape sequences (CSI, OSC/DCS/APC/PM strings, two-byte escapes) are hostile
+# text, not binary: content/sanitize.py removes them whole once the text is decoded.
+_ESCAPE_BYTES = re.compile(
+    rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)|\x1b[!-/]*[0-~]"
+)
+# What the first characters of an XML or HTML document look like in UTF-16 and UTF-32
+# without a byte-order mark (XML 1.0, appendix F): "<" and "?" or a letter.
+_WIDE_SIGNATURES = (
+    (re.compile(rb"\A(?:\x00\x00\x00[\t\n\r ])*\x00\x00\x00<\x00\x00\x00[?!A-Za-z]"), "utf-32-be"),
+    (re.compile(rb"\A(?:[\t\n\r ]\x00\x00\x00)*<\x00\x00\x00[?!A-Za-z]\x00\x00\x00"), "utf-32-le"),
+    (re.compile(rb"\A(?:\x00[\t\n\r ])*\x00<\x00[?!A-Za-z]"), "utf-16-be"),
+    (re.compile(rb"\A(?:[\t\n\r ]\x00)*<\x00[?!A-Za-z]\x00"), "utf-16-le"),
+)
+# Python codecs that are no charset a document can be written in: decoding with them
+# fails in odd ways ("undefined") or reinterprets the text (escapes, IDNA, UTF-7,
+# which browsers refuse for the scripts it can smuggle).
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7", "charmap"}
+)
 
 
 def _codec(label: str | bytes | None) -> str | None:
@@ -68,12 +87,15 @@ def _codec(label: str | bytes | None) -> str | None:
     if not label:
         return None
     name = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
-    name = name.strip().strip("\"'").lower()
+    name = name.strip().strip("\"'").lower()[:40]
     name = _ALIASES.get(name, name)
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, UnicodeError):  # unknown, or a NUL in the name
         return None
+    if not info._is_text_encoding or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def _declared_in_document(head: bytes) -> str | None:
@@ -81,15 +103,38 @@ def _declared_in_document(head: bytes) -> str | None:
     return _codec(match.group(1)) if match else None
 
 
+def _wide_codec(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a byte-order mark, told by where the zero bytes of a
+    document's first characters fall."""
+    for signature, codec in _WIDE_SIGNATURES:
+        if signature.match(head):
+            return codec
+    return None
+
+
 def looks_binary(body: bytes) -> bool:
     """True for images, archives and other bytes that no page or feed is made of."""
     head = body[:8192]
-    if any(head.startswith(bom) for bom, _ in _BOMS):
+    if any(head.startswith(bom) for bom, _ in _BOMS) or _wide_codec(head):
         return False
-    # A stray NUL or escape byte is hostile text, not a binary file: only a real share
-    # of control bytes (as in images, archives, random data) means "binary".
+    # A stray NUL or escape sequence is hostile text, not a binary file: only a real
+    # share of control bytes (as in images, archives, random data) means "binary",
+    # and more of it in text that is valid UTF-8 (which random bytes never are).
+    if b"\x1b" in head:
+        head = _ESCAPE_BYTES.sub(b"", head)
     controls = sum(head.count(bytes([byte])) for byte in _CONTROL_BYTES)
+    if controls <= len(head) // 10 and _valid_utf8(head):
+        return False
     return head.count(b"\x00") > max(4, len(head) // 200) or controls > max(16, len(head) // 20)
+
+
+def _valid_utf8(head: bytes) -> bool:
+    """UTF-8 all through, but for a character cut at the end of the sample."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.reason == "unexpected end of data" and error.start >= len(head) - 3
+    return True
 
 
 def decode(body: bytes, declared: str | None = None) -> str:
@@ -100,6 +145,9 @@ def decode(body: bytes, declared: str | None = None) -> str:
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, errors="replace")
+    wide = _wide_codec(body[:64])
+    if wide:
+        return body.decode(wide, errors="replace")
     if looks_binary(body):
         raise ParseError("binary data, not a page or feed")
     try:
@@ -110,7 +158,7 @@ def decode(body: bytes, declared: str | None = None) -> str:
         if label and label not in ("utf-8", "utf-16", "utf-32"):
             try:
                 return body.decode(label)
-            except UnicodeDecodeError:
+            except UnicodeError:
                 continue
     from charset_normalizer import from_bytes  # only paid for on undeclared legacy pages
 

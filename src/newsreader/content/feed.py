@@ -24,6 +24,7 @@ from newsreader.content.language import primary_language
 from newsreader.content.sanitize import (
     clean_line,
     clean_text,
+    has_hidden_text,
     is_unsafe_url,
     quick_text,
     safe_url,
@@ -50,12 +51,9 @@ _DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*>", re.I)
 # Named entities but XML's five: the escaped HTML of every description is full of
 # &lt; and &gt;, which must not cost a Python call each.
 _NAMED_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});")
-# Only references to C0/C1 controls, DEL, bidi controls, BOM and surrogates need a look.
-_CHAR_REF = re.compile(
-    r"&#((?:[xX]0*(?:[0-9a-fA-F]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F]|202[a-eA-E]|206[6-9]|"
-    r"[fF][eE][fF][fF]|[dD][89a-fA-F][0-9a-fA-F]{2}))|(?:0*(?:[0-9]|[12][0-9]|3[01]|12[7-9]|"
-    r"1[3-5][0-9]|8234|8235|8236|8237|8238|827[0-3]|65279|5[5-7][0-9]{3})));"
-)
+# Every numeric reference gets a look (a list of the code points that need one missed
+# the decimal spelling of the bidi isolates): those to what clean_text removes are decoded.
+_CHAR_REF = re.compile(r"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _CHANNEL_LANGUAGE = re.compile(
     r"<(?:\w+:)?language>\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\s*<", re.I
@@ -63,7 +61,10 @@ _CHANNEL_LANGUAGE = re.compile(
 _ROOT_LANGUAGE = re.compile(
     r"<(?:\w+:)?(?:feed|rss|rdf:RDF)\b[^>]*\bxml:lang=[\"']([A-Za-z-]+)", re.I
 )
-_TTL = re.compile(r"<ttl>\s*(\d{1,6})\s*</ttl>", re.I)
+_TTL = re.compile(r"<ttl>\s*([0-9]{1,6})\s*</ttl>", re.I)
+_XHTML_TYPE = re.compile(rb"""\btype\s*=\s*["'](?:xhtml|application/xhtml\+xml)["']""")
+_SCRIPTS = ("script", "style", "noscript", "template")
+_UTF8_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 
 
 def _html_entity(match: re.Match[str]) -> str:
@@ -77,15 +78,17 @@ def _html_entity(match: re.Match[str]) -> str:
 
 
 def _char_ref(match: re.Match[str]) -> str:
-    """A numeric character reference, dropped if it spells a character that
-    :func:`clean_text` would remove (the parser would otherwise bring it back)."""
+    """A numeric character reference to a character that :func:`clean_text` removes,
+    decoded, so that the pass after it removes it with the rest of its escape sequence
+    (``&#27;[31m`` goes whole, as a raw ESC would); the parser would otherwise bring the
+    character back, or refuse it."""
     digits = match.group(1)
     try:
         code = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
         char = chr(code)
     except (ValueError, OverflowError):
         return ""
-    return match.group(0) if clean_text(char) == char else ""
+    return match.group(0) if clean_text(char) == char else char
 
 
 def _prepare_xml(text: str) -> bytes:
@@ -98,7 +101,56 @@ def _prepare_xml(text: str) -> bytes:
     text = _NAMED_ENTITY.sub(_html_entity, text)
     if "&#" in text:
         text = _CHAR_REF.sub(_char_ref, text)
-    return clean_text(text).encode("utf-8")
+    data = clean_text(text).encode("utf-8")
+    if _XHTML_TYPE.search(data):
+        data = _flatten_xhtml(data)
+    # Declared, because the parser's fallback for damaged feeds (libxml2's HTML parser)
+    # would read undeclared bytes as Latin-1.
+    return _UTF8_DECLARATION + data
+
+
+def _flatten_xhtml(data: bytes) -> bytes:
+    """Atom text constructs of type "xhtml" rewritten as the parser reads them best:
+    titles (and subtitles, rights) as their visible text, summaries and content as
+    escaped HTML. fastfeedparser loses xhtml titles and summaries, and gives the text
+    of an entry's scripts and styles as its description."""
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, remove_comments=True
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError):
+        return data
+    if root is None:
+        return data
+    for element in list(
+        root.iter("{*}title", "{*}subtitle", "{*}rights", "{*}summary", "{*}content")
+    ):
+        if element.get("type") not in ("xhtml", "application/xhtml+xml"):
+            continue
+        for node in element.iter():
+            if isinstance(node.tag, str) and node.tag.startswith("{") and node is not element:
+                node.tag = etree.QName(node).localname  # XHTML elements as plain HTML
+        # RFC 4287: the content is inside one xhtml:div, which is no part of it.
+        children = list(element)
+        container = children[0] if len(children) == 1 and children[0].tag == "div" else element
+        if etree.QName(element).localname in ("summary", "content"):
+            inner = html.escape(container.text or "", quote=False) + "".join(
+                etree.tostring(child, encoding="unicode", method="html", with_tail=True)
+                for child in container
+            )
+            kind = "html"
+        else:
+            etree.strip_elements(container, *_SCRIPTS, with_tail=False)
+            inner = " ".join("".join(container.itertext()).split())
+            kind = "text"
+        for child in children:
+            element.remove(child)
+        element.text = inner
+        element.set("type", kind)
+    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=False))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -151,14 +203,12 @@ def _entry_author(entry: dict[str, Any]) -> str | None:
     return ", ".join(names[:10]) or None
 
 
-def _entry_content(entry: dict[str, Any], summary: str | None, cleaned: str | None) -> str | None:
-    """The entry's content, else its summary (``summary`` as found, ``cleaned`` as
-    cleaned: the same text is not cleaned twice)."""
+def _first_content(entry: dict[str, Any]) -> str | None:
     for content in entry.get("content") or []:
         value = content.get("value") if isinstance(content, dict) else None
         if isinstance(value, str) and value.strip():
-            return cleaned if value is summary else value
-    return cleaned
+            return value
+    return None
 
 
 def _entry_section(tags: Iterable[Any] | None) -> str | None:
@@ -188,6 +238,12 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
         if link and link.startswith("mailto:"):
             link = None
         summary = _first_text(entry.get("summary"), entry.get("description"))
+        content = _first_content(entry)
+        if content is not None and content != summary and summary is entry.get("description"):
+            # fastfeedparser describes an entry that has no description with the text
+            # of its content, unescaped, the text of scripts and styles included: that
+            # text is cleaned again, or the content itself is the summary.
+            summary = content if has_hidden_text(content) else _cleaned(summary)
         summary_html = summary or None  # the document was cleaned as a whole
         items.append(
             FeedItem(
@@ -198,7 +254,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
                 updated=parse_date(entry.get("updated")),
                 author=_entry_author(entry),
                 summary_html=summary_html,
-                content_html=_entry_content(entry, summary, summary_html),
+                content_html=content if content is not None else summary_html,
                 section=_entry_section(entry.get("tags")),
             )
         )
@@ -210,7 +266,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     return Feed(
         title=title,
         url=site,
-        feed_url=location if location and location.startswith("http") else None,
+        feed_url=safe_url(location) if location and location.startswith("http") else None,
         description=summary_text(info.get("subtitle")),
         language=primary_language(language.group(1) if language else info.get("language")),
         items=tuple(items),
@@ -294,7 +350,7 @@ def parse_json_feed(text: str, location: str | None = None) -> Feed:
         title=_title(_string(data.get("title"))),
         url=site,
         feed_url=safe_url(_string(data.get("feed_url")))
-        or (location if location and location.startswith("http") else None),
+        or (safe_url(location) if location and location.startswith("http") else None),
         description=summary_text(_string(data.get("description"))),
         language=feed_language,
         items=tuple(items),

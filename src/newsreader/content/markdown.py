@@ -14,12 +14,19 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from newsreader.content.sanitize import clean_line, clean_text, defang, safe_url
+from newsreader.content.sanitize import (
+    clean_line,
+    clean_text,
+    decode_control_refs,
+    defang,
+    quick_text,
+    safe_url,
+)
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
-__all__ = ["Body", "convert_body", "escape_inline"]
+__all__ = ["Body", "convert_body", "escape_inline", "markdown_url"]
 
 # Elements whose content is never article text. Dropped with everything inside.
 DROPPED_TAGS = frozenset(
@@ -62,13 +69,55 @@ _TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 
-
+# Text that Markdown would read as syntax: the backslash itself first, code spans,
+# emphasis, and the brackets without which there is no link, image or reference
+# definition ("[x](javascript:…)" in a page's text stays text).
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
+# "&#27;" or "&lt;" written as text would be decoded by a Markdown renderer: "&" is
+# escaped before "#" (any number) and a named reference. At the end of a text node,
+# "&" and "<" are escaped too: the next element's text may complete them ("&#x" then
+# "202e;" is a bidi override; "<" then a dropped link's "f" then "em>" is a tag).
+_ENTITY_LIKE = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*(?:;|\Z)|\Z)")
+_TEXT_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?]|\Z)")
+_BACKTICK_RUNS = re.compile(r"`+")
+_HUGE_HEADING = re.compile(r"[hH]\d{5}")
+# markdownify's whitespace patterns take time in the square of a run of blanks (a page
+# of 200,000 tabs: minutes); no run longer than this reaches them.
+_LONG_BLANKS = re.compile(r"[ \t\n]{65,}")
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
+# Characters that end or confuse a link destination ("(url)"); safe_url() has already
+# encoded the rest (spaces, "<", ">").
+_DESTINATION_SPECIALS = re.compile(r"[()\\]")
 
 
 def escape_inline(text: str) -> str:
-    """Escape text for one line of Markdown (a title, a metadata line)."""
-    return _TAG_OPENER.sub("&lt;", _INLINE_SPECIALS.sub(r"\\\1", text))
+    """Escape text for Markdown so that it reads as the same text, never as syntax:
+    no link, image, code span, emphasis, character reference or raw HTML."""
+    text = _INLINE_SPECIALS.sub(r"\\\1", text)
+    if "&" in text:
+        text = _ENTITY_LIKE.sub(r"\\&", text)
+    return _TEXT_TAG_OPENER.sub("&lt;", text) if "<" in text else text
+
+
+def markdown_url(url: str) -> str:
+    """A URL (already through :func:`~.sanitize.safe_url`) as a Markdown link
+    destination: parentheses encoded, so that none ends the link early."""
+    return _DESTINATION_SPECIALS.sub(lambda match: f"%{ord(match.group()):02X}", url)
+
+
+def _plain_number(el: Any, attribute: str) -> None:
+    """Drop a number attribute markdownify would give to ``int()`` unless it is plain
+    and short ("²" and "½" pass ``str.isnumeric`` but not ``int``)."""
+    value = el.get(attribute) if el is not None else None
+    if value is not None and not (isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value)):
+        del el[attribute]
+
+
+def _literal(text: str) -> str:
+    """Code as Markdown shows it, literally: no escape works inside a code span, so an
+    opening ``<`` becomes a look-alike (if anything ever breaks out of the span, it is
+    text, not a tag)."""
+    return _TAG_OPENER.sub("\uff1c", text) if "<" in text else text
 
 
 class Body(NamedTuple):
@@ -132,15 +181,21 @@ def _converters() -> tuple[Any, Any]:
             self.base_url = base_url
 
         def escape(self, text: str, parent_tags: Any) -> str:
-            text = base.escape(self, text, parent_tags)
-            # Literal "<tag" in the text must stay text when the Markdown is rendered.
-            return _TAG_OPENER.sub("&lt;", text)
+            # Text that looks like Markdown or HTML must stay text when rendered.
+            return escape_inline(text)
+
+        def get_conv_fn(self, tag_name: str) -> Any:
+            if _HUGE_HEADING.match(tag_name):
+                return None  # "<h99999…>" is no heading (markdownify would int() it)
+            return base.get_conv_fn(self, tag_name)
 
         def convert_a(self, el: Any, text: str, parent_tags: Any) -> str:
+            if "_noformat" in parent_tags:
+                return text
             href = safe_url(el.get("href"), self.base_url)
             if href is None:
                 return _unlinked(el, text)
-            el["href"] = href
+            el["href"] = markdown_url(href)
             el.attrs.pop("title", None)
             return str(base.convert_a(self, el, text, parent_tags))
 
@@ -149,9 +204,46 @@ def _converters() -> tuple[Any, Any]:
             if src is None or src.startswith("mailto:"):
                 return ""
             alt = clean_line(el.get("alt")) or ""
+            if "_noformat" in parent_tags:
+                return alt  # inside code, where it shows as it is
             if "_inline" in parent_tags:
-                return alt
-            return f"![{alt.replace(']', '')}]({src})"
+                return escape_inline(alt)
+            return f"![{escape_inline(alt)}]({markdown_url(src)})"
+
+        def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
+            _plain_number(el.parent, "start")
+            return str(base.convert_li(self, el, text, parent_tags))
+
+        def convert_td(self, el: Any, text: str, parent_tags: Any) -> str:
+            _plain_number(el, "colspan")
+            return str(base.convert_td(self, el, text, parent_tags))
+
+        def convert_th(self, el: Any, text: str, parent_tags: Any) -> str:
+            _plain_number(el, "colspan")
+            return str(base.convert_th(self, el, text, parent_tags))
+
+        def convert_code(self, el: Any, text: str, parent_tags: Any) -> str:
+            if "_noformat" in parent_tags:
+                return text
+            # A code span is one line (Markdown reads its line breaks as spaces), so no
+            # blank line or heading end can cut it open; in a table cell, "|" would.
+            text = _literal(" ".join(text.split("\n")))
+            if "_inline" in parent_tags:
+                text = text.replace("|", "\\|")
+            return str(base.convert_code(self, el, text, parent_tags))
+
+        convert_kbd = convert_samp = convert_code
+
+        def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
+            if not text:
+                return ""
+            if "_noformat" in parent_tags or "_inline" in parent_tags:
+                return self.convert_code(el, text, parent_tags - {"_noformat"})
+            # The fence is longer than any run of backticks inside, so nothing in the
+            # block can close it.
+            longest = max((len(run) for run in _BACKTICK_RUNS.findall(text)), default=0)
+            fence = "`" * max(3, longest + 1)
+            return f"\n\n{fence}\n{_literal(text)}\n{fence}\n\n"
 
         def convert_figcaption(self, el: Any, text: str, parent_tags: Any) -> str:
             text = text.strip()
@@ -209,7 +301,7 @@ def _converters() -> tuple[Any, Any]:
             )
 
         def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
-            return str(base.convert_li(self, el, text, parent_tags)).replace("- ", "• ", 1)
+            return MarkdownBody.convert_li(self, el, text, parent_tags).replace("- ", "• ", 1)
 
         def convert_hr(self, el: Any, text: str, parent_tags: Any) -> str:
             return "\n\n"
@@ -236,9 +328,43 @@ def _tidy(value: str) -> str:
     return _BLANK_RUNS.sub("\n\n", value).strip()
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_MAX_HEADINGS = 200
+_HEADING_NODES = 2000
+_HEADING_CHARS = 300
+
+
+def _heading_text(tag: Any) -> str | None:
+    """The text of a heading, read from at most a few thousand nodes: a page of
+    headings nested in headings (libxml2 does not close an open one) would otherwise
+    cost the square of their number."""
+    from bs4.element import CData, NavigableString
+
+    parts: list[str] = []
+    size = 0
+    for count, node in enumerate(tag.descendants):
+        if count >= _HEADING_NODES or size >= _HEADING_CHARS:
+            break
+        if type(node) in (NavigableString, CData):  # what get_text() reads: no comments
+            parts.append(node)
+            size += len(node)
+    return clean_line(" ".join(parts)[:_HEADING_CHARS])
+
+
+def _first_blanks(match: re.Match[str]) -> str:
+    return match.group()[:64]
+
+
 def parse_fragment(html: str) -> BeautifulSoup:
-    """Parse an HTML fragment with lxml's parser (fast, and it never raises)."""
-    return _load_bs4()(html, "lxml")
+    """Parse an HTML fragment with lxml's parser (fast, and it never raises).
+
+    bs4's warnings about its input (it "looks like XML", "like a URL") are advice to
+    a programmer; here they would be lines on the user's stderr about a feed's text.
+    """
+    soup_class = _load_bs4()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return soup_class(html, "lxml")
 
 
 def convert_body(html: str, base_url: str | None = None) -> Body:
@@ -247,14 +373,24 @@ def convert_body(html: str, base_url: str | None = None) -> Body:
     if _CONVERTERS is None:
         _CONVERTERS = _converters()
     markdown_cls, text_cls = _CONVERTERS
-    soup = parse_fragment(html)
+    # lxml refuses what XML forbids; a reference to ESC goes with its sequence.
+    html = clean_text(decode_control_refs(html))
+    soup = parse_fragment(_LONG_BLANKS.sub(_first_blanks, html))
     for tag in soup.find_all(DROPPED_TAGS):
         tag.decompose()
     headings = tuple(
         heading
-        for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
-        if (heading := clean_line(tag.get_text(" ")))
+        for tag in soup.find_all(_HEADINGS, limit=_MAX_HEADINGS)
+        if (heading := _heading_text(tag))
     )
-    markdown = _tidy(markdown_cls(base_url).convert_soup(soup))
-    text = defang(_tidy(text_cls(base_url).convert_soup(soup)))
+    try:
+        # Defanged whole: the text of code spans and blocks, which no escape reaches.
+        markdown = defang(_tidy(markdown_cls(base_url).convert_soup(soup)))
+        text = defang(_tidy(text_cls(base_url).convert_soup(soup)))
+    except RecursionError:
+        # markdownify walks the tree recursively: an entry nested a few hundred levels
+        # deep (a hostile feed) is read as its text, one paragraph a line.
+        text = quick_text(html)
+        markdown = "\n\n".join(escape_inline(line) for line in text.split("\n"))
+        text = text.replace("\n", "\n\n")
     return Body(markdown=markdown, text=text, headings=headings)

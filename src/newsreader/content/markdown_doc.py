@@ -5,7 +5,9 @@ converter as web pages, so a Markdown file obeys the same rules: raw ``<script>`
 dropped, ``javascript:`` links lose their target, control characters go. The front
 matter (YAML between ``---`` lines, or TOML between ``+++``) is read without
 arbitrary tags and without aliases, so neither ``!!python/object`` nor an alias bomb
-can do anything.
+can do anything. Front matter refused for using them (or broken) is still front
+matter: it never reaches the body, and only its plain one-line ``key: value`` fields
+are read.
 """
 
 from __future__ import annotations
@@ -29,12 +31,20 @@ _FRONT_MATTER = re.compile(
     r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*(?:\n|\Z)", re.S
 )
 _MAX_FRONT_MATTER = 64 * 1024
+# A block that reads as key/value lines is front matter even when it does not parse.
+_MAPPING_LINE = {
+    "---": re.compile(r"^(?P<key>[A-Za-z_][\w-]{0,40})[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$"),
+    "+++": re.compile(r"^(?P<key>[A-Za-z_][\w-]{0,40})[ \t]*=[ \t]*(?P<value>.*?)[ \t]*$"),
+}
+# What no plain one-line scalar starts with: YAML anchors, aliases, tags, flow
+# collections, block scalars, directives; TOML arrays and tables.
+_NOT_PLAIN = re.compile(r"[&*!\[{|>%@`]")
 
 
 def _yaml(text: str) -> Any:
     import yaml
 
-    class NoAliasLoader(yaml.SafeLoader):
+    class NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]
         """SafeLoader (no arbitrary tags) that also refuses aliases (no alias bombs)."""
 
         def compose_node(self, parent: Any, index: Any) -> Any:
@@ -48,19 +58,56 @@ def _yaml(text: str) -> Any:
 def read_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """Split ``text`` into its front matter (a dict, maybe empty) and the rest.
 
-    Front matter that does not parse is left in the text, as a renderer would.
+    Front matter that is refused (aliases, tags), broken or too long is still dropped
+    from the text when it reads as ``key: value`` lines; only its plain scalar
+    fields are kept. A block that does not read so (a thematic break, a paragraph,
+    another one) is left in the text, as a renderer would.
     """
     match = _FRONT_MATTER.match(text)
-    if not match or len(match.group("body")) > _MAX_FRONT_MATTER:
+    if not match:
         return {}, text
-    raw = match.group("body")
-    try:
-        data = tomllib.loads(raw) if match.group("fence") == "+++" else _yaml(raw)
-    except Exception:  # noqa: BLE001 - yaml raises many types; any failure means "not front matter"
-        return {}, text
-    if not isinstance(data, dict):
-        return {}, text
-    return {str(k).lower(): v for k, v in data.items()}, text[match.end() :]
+    raw, fence, rest = match.group("body"), match.group("fence"), text[match.end() :]
+    data: Any = None
+    if len(raw) <= _MAX_FRONT_MATTER:
+        try:
+            data = tomllib.loads(raw) if fence == "+++" else _yaml(raw)
+        except Exception:  # noqa: BLE001 - yaml raises many types: refused, see below
+            data = None
+    if isinstance(data, dict):
+        return {str(k).lower(): v for k, v in data.items()}, rest
+    if data is None and _reads_as_mapping(raw, fence):
+        return _plain_fields(raw, fence), rest
+    return {}, text
+
+
+def _reads_as_mapping(raw: str, fence: str) -> bool:
+    """Is the first line that says anything a ``key: value`` (or ``key = value``) line?"""
+    for line in raw.split("\n", 200)[:200]:
+        if line.strip() and not line.lstrip().startswith("#"):
+            return _MAPPING_LINE[fence].match(line) is not None
+    return False
+
+
+def _plain_fields(raw: str, fence: str) -> dict[str, str]:
+    """The unindented one-line fields of a block that did not parse, when their value
+    is a plain or simply quoted scalar: ``title: Hello``, ``title = "Hello"``."""
+    fields: dict[str, str] = {}
+    for line in raw[:_MAX_FRONT_MATTER].split("\n"):
+        match = _MAPPING_LINE[fence].match(line)
+        if match is None or not match.group("value"):
+            continue
+        key, value = match.group("key").lower(), match.group("value")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+            if "\\" in value or value[:1] in "\"'":
+                continue  # escapes: not simple enough to read without the parser
+        elif _NOT_PLAIN.match(value) or value[:1] in "\"'":
+            continue
+        else:
+            value = re.sub(r"[ \t]+#.*$", "", value)  # a trailing comment
+        if value and key not in fields:
+            fields[key] = value
+    return fields
 
 
 def _scalar(front: dict[str, Any], *keys: str) -> Any:
@@ -124,7 +171,7 @@ def parse_markdown(text: str, location: str) -> Article:
     return Article(
         id=article_id(canonical or (location if is_url else path_key(location))),
         title=title,
-        url=canonical or (location if is_url else None),
+        url=canonical or (safe_url(location) if is_url else None),
         section=clean_line(str(_scalar(front, "section", "category", "categories") or "")) or None,
         author=_authors(front),
         published=parse_date(_scalar(front, "date", "published", "pubdate", "publishdate")),

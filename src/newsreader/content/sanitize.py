@@ -20,7 +20,9 @@ __all__ = [
     "SAFE_LINK_SCHEMES",
     "clean_line",
     "clean_text",
+    "decode_control_refs",
     "defang",
+    "has_hidden_text",
     "index_text",
     "is_unsafe_url",
     "quick_text",
@@ -30,34 +32,59 @@ __all__ = [
 
 # C0 controls but tab and newline, DEL, C1 controls (ESC-less CSI is 0x9b), the bidi
 # embedding/override/isolate characters that can reorder what the terminal shows
-# ("Trojan Source"), and lone surrogates that a JSON "\ud800" can smuggle in and that
-# no encoder can print.
+# ("Trojan Source"), lone surrogates that a JSON "\ud800" can smuggle in and that no
+# encoder can print, and U+FFFE/U+FFFF: with the C0 controls, what XML forbids, so that
+# cleaned text can always be handed to lxml.
 _UNSAFE = LazyPattern(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]"
 )
 # Whole escape sequences go, not just their ESC byte, so "\x1b[31m" leaves no "[31m"
-# behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST.
+# behind: CSI (ESC [ or the C1 byte 0x9b), OSC/DCS/APC/PM strings up to BEL or ST, and
+# the other escapes (ESC, intermediates, a final byte: "ESC c" resets the terminal,
+# "ESC ( 0" switches its character set). A string stops at the next string introducer
+# too, so that text full of introducers without an end costs one short look each.
 _ESCAPES = LazyPattern(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)"
-    r"|\x1b[@-Z\\-_]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c\x90\x9d\x9e\x9f]{0,4096}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[!-/]*[0-~]"
 )
 _NEWLINES = LazyPattern(r"\r\n?|[\u2028\u2029\x85]")
 # Any character one of the three substitutions would touch.
 _NEEDS_CLEANING = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]"
 )
 _SPACES = re.compile(r"\s+")
+_NUMERIC_REF = re.compile(
+    r"&#(?:[xX]0*([0-9A-Fa-f]{1,6})(?![0-9A-Fa-f])|0*([0-9]{1,7})(?![0-9]));?"
+)
 
-# Plain text that spells an active tag: shown with a look-alike "<" so that no copy of
-# it, pasted or piped into something that renders HTML, can run.
-_ACTIVE_TAG = re.compile(r"<(?=/?(?:script|iframe|object|embed|style|svg|math|frame)\b)", re.I)
+# Plain text that spells an active tag is shown with a look-alike "<", so that no copy
+# of it, pasted or piped into something that renders HTML, can run; text that spells a
+# script-capable URL ("javascript:alert(1)", "data:text/html,…") gets a look-alike
+# colon, so that no terminal, Markdown renderer or browser can follow it. A scheme
+# name followed by a space ("Big data: the trends") is prose and stays as it is.
+_DEFANG = re.compile(
+    r"<(?=/?(?:script|iframe|object|embed|style|svg|math|frame))"
+    r"|(?<=javascript):(?![ \t])|(?<=vbscript):(?![ \t])"
+    r"|(?<=data):(?![ \t])|(?<=file):(?![ \t])",
+    re.I,
+)
 _UNSAFE_SCHEME = LazyPattern(r"^\s*(?:javascript|vbscript|data|file)\s*:", re.I)
 
+# An absolute http(s) URL made only of characters a URL may hold as they are: the
+# common case, returned without parsing. "%" is checked apart (it must start an escape).
 _PLAIN_HTTP_URL = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
-    r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]*)?\Z"
+    r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?(?:[/?#][A-Za-z0-9._~!$&'()*+,;=:@/?#%-]*)?\Z"
 )
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# What may not appear in a URL as it is (RFC 3986): spaces and controls (removed
+# before), quotes, angle brackets, and the rest below; "[" and "]" only in a host.
+# Characters beyond ASCII stay (an IRI), so that ids made from URLs do not change.
+_NOT_IN_URL = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f\[\]]")
+_NOT_IN_HOST = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f/?#]")
+# A scheme name inside a URL ("https://x.example/?next=javascript:alert(1)") is spelt
+# with an escaped colon, so that not even a naive scan finds a script URL in output.
+_SCHEME_INSIDE = re.compile(r"(javascript|vbscript|data|file):", re.I)
 
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 """Link schemes that survive into Markdown; ``javascript:``, ``data:``, ``file:`` do not."""
@@ -74,9 +101,48 @@ def clean_text(value: str | None) -> str:
     return _UNSAFE.sub("", _NEWLINES.sub("\n", _ESCAPES.sub("", value)))
 
 
+def _look_alike(match: re.Match[str]) -> str:
+    return "\uff1c" if match.group() == "<" else "\uff1a"
+
+
+def _control_ref(match: re.Match[str]) -> str:
+    hex_digits, digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    if code > 0x10FFFF:
+        return match.group(0)
+    # HTML reads 0x80-0x9F as windows-1252 ("&#150;" is "–"), but for the five it
+    # leaves undefined: html.unescape knows that table.
+    char = html.unescape(f"&#{code};") if 0x80 <= code <= 0x9F else chr(code)
+    return char if _UNSAFE.fullmatch(char) else match.group(0)
+
+
+def decode_control_refs(value: str) -> str:
+    """Numeric character references to what :func:`clean_text` removes (C0 and C1
+    controls, bidi controls, surrogates, U+FFFE/U+FFFF), decoded, so that the
+    :func:`clean_text` that must follow removes each with its whole escape sequence:
+    ``&#27;[31m`` goes whole, as a raw ESC would (``html.unescape`` and parsers drop
+    the ESC alone, or keep it, and the rest stays as debris)."""
+    if "&#" not in value:
+        return value
+    return _NUMERIC_REF.sub(_control_ref, value)
+
+
 def defang(value: str) -> str:
-    """``<script>`` written as text becomes ``＜script>``: readable, never executable."""
-    return _ACTIVE_TAG.sub("\uff1c", value)
+    """``<script>`` written as text becomes ``＜script>``, ``javascript:alert(1)``
+    becomes ``javascript：alert(1)``: readable, never executable."""
+    return _DEFANG.sub(_look_alike, value) if _may_need_defang(value) else value
+
+
+def _may_need_defang(value: str) -> bool:
+    """A cheap first look for :func:`defang`: most text holds no "<" and no scheme name
+    before a colon (three substring searches in C, where the pattern would try every
+    position)."""
+    if "<" in value:
+        return True
+    if ":" not in value:
+        return False
+    lowered = value.lower()
+    return "script:" in lowered or "data:" in lowered or "file:" in lowered
 
 
 def is_unsafe_url(value: str | None) -> bool:
@@ -107,7 +173,7 @@ def _already_clean_line(value: str) -> bool:
         and value[0] != " "
         and value[-1] != " "
         and "  " not in value
-        and "<" not in value
+        and not _may_need_defang(value)
     )
 
 
@@ -115,11 +181,20 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
     """Resolve ``href`` against ``base`` and keep it only if its scheme is safe.
 
     Whitespace and control characters inside the URL are removed first, because
-    browsers ignore them too (``java\\tscript:`` is ``javascript:``).
+    browsers ignore them too (``java\\tscript:`` is ``javascript:``). What a URL may
+    not contain (``<script>``, quotes, a lone ``%``) is percent-encoded, and a URL
+    without a valid host or port is no URL. The result is stable:
+    ``safe_url(safe_url(x)) == safe_url(x)``.
     """
     if not href:
         return None
-    if _PLAIN_HTTP_URL.match(href):
+    plain = _PLAIN_HTTP_URL.match(href)
+    if (
+        plain
+        and ("%" not in href or _BAD_PERCENT.search(href) is None)
+        and (":" not in href[8:] or _SCHEME_INSIDE.search(href, 8) is None)
+        and (plain.group(1) is None or int(plain.group(1)) <= 65535)
+    ):
         return href  # already absolute, lowercase scheme, nothing to strip: the usual case
     href = _SPACES.sub("", clean_text(href))
     if not href:
@@ -128,14 +203,26 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
         if base and urlsplit(base).scheme in ("http", "https"):
             href = urljoin(base, href)
         parts = urlsplit(href)
-    except ValueError:  # e.g. an invalid IPv6 literal
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:  # e.g. an invalid IPv6 literal, a port out of range
         return None
     scheme = parts.scheme.lower()
     if scheme not in SAFE_LINK_SCHEMES:
         return None
-    if scheme != "mailto" and not parts.netloc:
+    if scheme != "mailto" and (not parts.hostname or _NOT_IN_HOST.search(parts.netloc)):
         return None
-    return urlunsplit(parts._replace(scheme=scheme))
+    netloc = _SCHEME_INSIDE.sub(r"\1%3A", parts.netloc) if ":" in parts.netloc else parts.netloc
+    return urlunsplit(
+        (scheme, netloc, _encoded(parts.path), _encoded(parts.query), _encoded(parts.fragment))
+    )
+
+
+def _encoded(part: str) -> str:
+    """A URL component with what a URL may not contain percent-encoded."""
+    if "%" in part:
+        part = _BAD_PERCENT.sub("%25", part)
+    part = _NOT_IN_URL.sub(lambda match: f"%{ord(match.group()):02X}", part)
+    return _SCHEME_INSIDE.sub(r"\1%3A", part) if ":" in part else part
 
 
 _INVISIBLE = frozenset(
@@ -206,14 +293,25 @@ def quick_text(value: str | None) -> str:
     """
     if not value:
         return ""
+    value = clean_text(decode_control_refs(value))
     if "<" not in value and "&" not in value:
-        text = clean_text(value)
+        text = value
     elif _ACTIVE_CONTENT.search(value) is None:
-        text = html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub("\n", clean_text(value))))
+        text = _ANY_TAG.sub("", _BLOCK_TAG.sub("\n", value))
+        if "&" in text:
+            # Tags gone, "&#823<b></b>8;" is "&#8238;" (a bidi override): references are
+            # read only now, and what they spell is cleaned once more.
+            text = clean_text(html.unescape(clean_text(decode_control_refs(text))))
     else:
-        text = _parsed_text(value)
+        text = clean_text(_parsed_text(value))
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return defang("\n".join(line for line in lines if line))
+
+
+def has_hidden_text(value: str) -> bool:
+    """True for HTML whose scripts, styles, comments or templates hold text that is
+    never shown (and must never become text)."""
+    return _ACTIVE_CONTENT.search(value) is not None
 
 
 def index_text(value: str | None) -> str:
@@ -233,10 +331,9 @@ def index_text(value: str | None) -> str:
             return quick_text(value)
         value = _ANY_TAG.sub(" ", value)
     if "&" in value:
-        numeric = "&#" in value  # a character reference may spell a control character
+        if "&#" in value:  # a reference may spell a control character
+            value = clean_text(decode_control_refs(value))
         value = html.unescape(value)
-        if numeric:
-            value = clean_text(value)
     return defang(value)
 
 
@@ -261,7 +358,7 @@ def strip_tags(value: str | None) -> str:
     Text without anything that looks like a tag or an entity is returned as it is,
     so a plain-text title like ``a < b`` survives.
     """
-    value = clean_text(value)
+    value = clean_text(decode_control_refs(value) if value else value)
     if not _LOOKS_LIKE_MARKUP.search(value):
         return defang(value)
     from lxml import etree

@@ -26,7 +26,7 @@ from newsreader.content.dates import parse_date
 from newsreader.content.language import guess_language
 from newsreader.content.markdown import convert_body
 from newsreader.content.metadata import BYLINE_PREFIX, DATE_LINE, strip_byline_prefix
-from newsreader.content.sanitize import clean_line, clean_text
+from newsreader.content.sanitize import clean_line, clean_text, safe_url
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, path_key
 from newsreader.models import Article
@@ -166,7 +166,7 @@ def parse_text_page(text: str, location: str) -> Article:
     return Article(
         id=article_id(location if is_url else path_key(location)),
         title=clean_line(page.title),
-        url=location if is_url else None,
+        url=safe_url(location) if is_url else None,
         section=clean_line(page.section),
         author=page.author,
         published=page.published,

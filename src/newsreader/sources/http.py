@@ -5,11 +5,14 @@ Every request goes through :func:`fetch`, which guarantees what httpx alone does
 - an overall deadline per request (httpx's timeouts are per read, so a server that
   trickles a byte a second would otherwise never time out);
 - a size cap counted after decompression, with gzip/deflate inflated here in bounded
-  steps so that a 10 KB gzip bomb never becomes 10 GB in memory;
+  steps so that a 10 KB gzip bomb never becomes 10 GB in memory, and that yield to the
+  event loop, so the deadline fires even while a bomb inflates (several gzip members
+  are one body; junk after the last one is ignored, as browsers do);
 - redirects followed by hand: at most :data:`MAX_REDIRECTS`, http/https only, loops
   detected;
 - conditional requests (``If-None-Match`` / ``If-Modified-Since``) and the response's
-  validators and ``Cache-Control: max-age`` handed back for the next sync;
+  validators and ``Cache-Control: max-age`` handed back for the next sync; a 304 to a
+  request that was not conditional is an error, never "unchanged";
 - every failure turned into a one-line :class:`~newsreader.errors.FetchError`.
 
 :func:`request` is the same machinery for APIs (an aggregator account): any method, a
@@ -24,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -60,7 +63,9 @@ _ACCEPT = (
     "application/feed+json,application/json;q=0.9,application/xml;q=0.9,text/*;q=0.8,*/*;q=0.5"
 )
 _STEP = 64 * 1024
-_MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.I)
+_MAX_AGE = re.compile(r"max-age\s*=\s*\"?([0-9]+)", re.I)
+_DIGITS = re.compile(r"[0-9]+")
+"""ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +78,17 @@ class NotModified:
 
 def check_url(url: str) -> str:
     """Return ``url`` if newsreader may fetch it (http or https with a host)."""
+    shown = repr(url[:200]) + ("…" if len(url) > 200 else "")
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        raise UsageError(f"invalid URL: {url!r}") from None
+        raise UsageError(f"invalid URL: {shown}") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise UsageError(f"unsupported URL scheme {parts.scheme + ':'!r}: only http and https")
+        scheme = parts.scheme[:20] + ":"
+        raise UsageError(f"unsupported URL scheme {scheme!r}: only http and https")
     if not parts.hostname:
-        raise UsageError(f"invalid URL (no host): {url!r}")
+        raise UsageError(f"invalid URL (no host): {shown}")
     return url
 
 
@@ -103,68 +111,143 @@ def make_client(
     )
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+_YIELD_EVERY = 4
+"""Decompression steps between two yields to the event loop (each step is at most
+:data:`_STEP` bytes of output, well under a millisecond)."""
+
+
 class _Inflater:
-    """gzip/deflate decoding in bounded steps (zlib's ``max_length``)."""
+    """gzip/deflate decoding in bounded steps (zlib's ``max_length``).
+
+    Servers get compression wrong in ways browsers forgive, and so does this: gzip
+    members one after another are one body (RFC 1952 allows it), bytes after the last
+    complete member or zlib stream are ignored (broken servers pad or append junk),
+    and "deflate" may come as raw deflate without its zlib wrapper. Every step either
+    produces output or consumes input, so :meth:`inflate` always returns; the caller
+    counts the output against the size cap.
+    """
 
     def __init__(self, encoding: str) -> None:
-        self.gzip = "gzip" in encoding
-        self.decoder = self._new()
-        self.first = True
+        self.gzip = "deflate" not in encoding
+        self.decoder: zlib._Decompress | None = self._gzip_member() if self.gzip else None
+        self.members = 0
+        """Complete gzip members (or zlib streams) decoded so far."""
+        self.finished = False
+        """True once what follows the last member is junk: the body is complete."""
+        self.pending = b""
+        """Bytes too few to tell what comes next (a zlib header, one more gzip member)."""
 
-    def _new(self) -> zlib._Decompress:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS if self.gzip else zlib.MAX_WBITS)
+    @staticmethod
+    def _gzip_member() -> zlib._Decompress:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
 
     def inflate(self, data: bytes) -> Iterator[bytes]:
         """Yield the decompressed bytes of ``data``, at most 64 KB at a time."""
-        while data:
+        if self.pending:
+            data, self.pending = self.pending + data, b""
+        more = bool(data)
+        while more and not self.finished:
+            if self.decoder is None:
+                if len(data) < 2:
+                    self.pending = data  # two bytes tell what comes next
+                    return
+                if not self.gzip:
+                    # Some servers send raw deflate without the zlib header (RFC 1950:
+                    # compression method 8, header a multiple of 31).
+                    wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+                    self.decoder = zlib.decompressobj(
+                        zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+                    )
+                elif data.startswith(_GZIP_MAGIC):
+                    self.decoder = self._gzip_member()
+                else:
+                    self.finished = True  # trailing junk
+                    return
             try:
                 piece = self.decoder.decompress(data, _STEP)
             except zlib.error:
-                if self.first and not self.gzip:
-                    # Some servers send raw deflate without the zlib header.
-                    self.decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-                    self.first = False
-                    continue
+                if self.members:
+                    self.finished = True  # junk that looked like one more member
+                    return
                 raise FetchError("the server sent a corrupt compressed body") from None
-            self.first = False
-            yield piece
-            data = self.decoder.unconsumed_tail
-            if not data and self.decoder.eof and self.decoder.unused_data:
-                data = self.decoder.unused_data  # another gzip member follows
-                self.decoder = self._new()
+            if piece:
+                yield piece
+            if self.decoder.eof:
+                # At the end of a member zlib keeps what follows in unused_data (and,
+                # when the output limit was reached, a copy in unconsumed_tail).
+                self.members += 1
+                data = self.decoder.unused_data
+                self.decoder = None
+                if not self.gzip:
+                    self.finished = True  # one zlib stream per body: the rest is junk
+                    return
+                more = bool(data)
+                continue
+            tail = self.decoder.unconsumed_tail
+            if tail and not piece and len(tail) >= len(data):
+                self.pending = tail  # no progress without more input (never seen: a guard)
+                return
+            # Go on while input is left, or while the output filled the step (zlib
+            # may hold more output for the input it already took).
+            more = bool(tail) or len(piece) == _STEP
+            data = tail
+
+
+async def read_body(chunks: AsyncIterator[bytes], encoding: str, max_bytes: int) -> bytes:
+    """The body from its raw chunks, decompressed per ``encoding``, within ``max_bytes``
+    (counted before and after decompression).
+
+    Decompression yields to the event loop every few steps, so the caller's overall
+    deadline can fire even while a small body inflates.
+    """
+    inflater = None if encoding == "identity" else _Inflater(encoding)
+    parts: list[bytes] = []
+    size = received = 0
+    async for raw in chunks:
+        received += len(raw)
+        if received > max_bytes:
+            raise TooLargeError(f"response too large: over {max_bytes} bytes")
+        if inflater is None:
+            size += len(raw)
+            if size > max_bytes:
+                raise TooLargeError(f"response too large: over {max_bytes} bytes")
+            parts.append(raw)
+            continue
+        for step, piece in enumerate(inflater.inflate(raw), start=1):
+            size += len(piece)
+            if size > max_bytes:
+                raise TooLargeError(f"response too large: over {max_bytes} bytes once decompressed")
+            parts.append(piece)
+            if step % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        if inflater.finished:
+            break  # what follows the last member is ignored: no need to download it
+    return b"".join(parts)
 
 
 async def _body(response: httpx.Response, max_bytes: int) -> bytes:
     encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
     if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
         raise FetchError(f"unsupported content encoding {encoding[:40]!r}")
-    declared = response.headers.get("content-length", "")
-    if encoding == "identity" and declared.isdigit() and int(declared) > max_bytes:
-        raise TooLargeError(f"response too large: {int(declared)} bytes (limit {max_bytes})")
-    inflater = None if encoding == "identity" else _Inflater(encoding)
-    chunks: list[bytes] = []
-    size = 0
-    async for raw in response.aiter_raw():
-        for piece in [raw] if inflater is None else inflater.inflate(raw):
-            size += len(piece)
-            if size > max_bytes:
-                raise TooLargeError(
-                    f"response too large: over {max_bytes} bytes"
-                    + ("" if inflater is None else " once decompressed")
-                )
-            chunks.append(piece)
-    return b"".join(chunks)
+    declared = response.headers.get("content-length", "").strip()
+    # 20 digits are more than any cap: a longer number need not be read to refuse it.
+    size = int(declared[:20]) if _DIGITS.fullmatch(declared) else 0
+    if encoding == "identity" and size > max_bytes:
+        raise TooLargeError(f"response too large: {size} bytes (limit {max_bytes})")
+    return await read_body(response.aiter_raw(), encoding, max_bytes)
 
 
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DIGITS.fullmatch(value):
+        return float(value[:12])  # beyond that, "wait forever" (sync caps the wait)
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     from datetime import UTC, datetime
 
@@ -174,10 +257,11 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _host(url: str) -> str:
+    """The host, for messages (the URL, cut, when it has none)."""
     try:
-        return urlsplit(url).hostname or url
+        return (urlsplit(url).hostname or url)[:200]
     except ValueError:
-        return url
+        return url[:200]
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -235,16 +319,23 @@ async def _request(
 ) -> RawDocument | NotModified:
     import httpx
 
+    conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
     seen: set[str] = set()
     for _ in range(MAX_REDIRECTS + 1):
         seen.add(url)
+        refused = (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError, ValueError)
         try:
             request = client.build_request("GET", url, headers=headers)
+        except refused:  # check_url() passed, but httpx cannot encode the host (IDNA)
+            raise FetchError(f"invalid URL: {url[:200]}") from None
+        try:
             response = await client.send(request, stream=True)
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-            # ``url`` itself was checked: httpx failed on the Location of a redirect
-            # (it prepares the next request even when it does not follow it).
-            raise FetchError(f"refused redirect from {_host(url)} to a non-http location") from None
+        except refused:
+            # httpx failed on the Location of a redirect: it prepares the next request
+            # even when it does not follow it.
+            raise FetchError(
+                f"refused redirect from {_host(url)} to an invalid or non-http location"
+            ) from None
         except httpx.HTTPError as error:
             raise _describe(error, url) from None
         try:
@@ -255,23 +346,34 @@ async def _request(
                     raise FetchError(f"HTTP {status} redirect from {_host(url)} without a Location")
                 try:
                     target = urljoin(url, location.strip())
-                    scheme = urlsplit(target).scheme.lower()
+                    parts = urlsplit(target)
+                    parts.port  # noqa: B018 - raises ValueError for a port that is not a number
                 except ValueError:
                     raise FetchError("redirect to an invalid URL") from None
+                scheme = parts.scheme.lower()
                 if scheme not in ("http", "https"):
                     raise FetchError(
-                        f"refused redirect to a non-http location ({scheme or 'none'}:)"
+                        f"refused redirect to a non-http location ({scheme[:20] or 'none'}:)"
                     )
+                if not parts.hostname:
+                    raise FetchError("redirect to an invalid URL (no host)")
                 if target in seen:
                     raise FetchError(f"redirect loop at {_host(target)}")
                 url = target
                 continue
             max_age_match = _MAX_AGE.search(response.headers.get("cache-control", ""))
-            max_age = int(max_age_match.group(1)) if max_age_match else None
+            max_age = int(max_age_match.group(1)[:12]) if max_age_match else None
             if status == 304:
+                if not conditional:
+                    # Nothing was asked conditionally, so there is no copy to keep.
+                    raise FetchError(
+                        f"HTTP 304 Not Modified from {_host(url)} to a request that was "
+                        "not conditional",
+                        status=status,
+                    )
                 return NotModified(location=url, max_age=max_age)
             if status >= 400:
-                reason = response.reason_phrase or ""
+                reason = (response.reason_phrase or "")[:100]
                 raise FetchError(
                     f"HTTP {status} {reason} from {_host(url)}".strip(),
                     status=status,
@@ -285,7 +387,7 @@ async def _request(
                 raise _describe(error, url) from None
             content_type = response.headers.get("content-type", "")
             mime, _, params = content_type.partition(";")
-            charset = re.search(r"charset\s*=\s*[\"']?([^\"';\s]+)", params, re.I)
+            charset = re.search(r"charset\s*=\s*[\"']?([^\"';\s]{1,40})", params, re.I)
             return RawDocument(
                 body=body,
                 location=str(response.url),
@@ -299,6 +401,11 @@ async def _request(
         finally:
             await response.aclose()
     raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
+
+
+def _header_safe(value: str) -> bool:
+    """True for a value an HTTP request header can carry as it is."""
+    return value.isascii() and value.isprintable() and len(value) <= 1024
 
 
 async def fetch(
@@ -318,9 +425,11 @@ async def fetch(
     """
     check_url(url)
     headers: dict[str, str] = {}
-    if etag:
+    # Validators are the server's own words sent back; one that no header can carry
+    # (non-ASCII, control characters) makes the request unconditional instead.
+    if etag and _header_safe(etag):
         headers["If-None-Match"] = etag
-    if last_modified:
+    if last_modified and _header_safe(last_modified):
         headers["If-Modified-Since"] = last_modified
     if user_agent:
         headers["User-Agent"] = user_agent
@@ -341,7 +450,8 @@ def fetch_url(
     async def run() -> RawDocument:
         async with make_client(timeout=timeout) as client:
             result = await fetch(client, url, timeout=timeout, max_bytes=max_bytes)
-        assert isinstance(result, RawDocument)  # not conditional: never NotModified
+        if not isinstance(result, RawDocument):  # fetch() never does this unasked
+            raise FetchError(f"HTTP 304 Not Modified from {_host(url)}", status=304)
         return result
 
     return asyncio.run(run())
