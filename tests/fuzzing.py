@@ -634,10 +634,10 @@ def _check_outputs(document: Any) -> str | None:
     from newsreader.content.markdown import convert_body
     from newsreader.content.sanitize import index_text
     from newsreader.models import Article, Feed
-    from newsreader.render import render
+    from newsreader.output import DOCUMENT_FORMATS
 
-    for fmt in ("md", "text", "json"):
-        output = render(document, fmt)  # type: ignore[arg-type]
+    for fmt, printed in DOCUMENT_FORMATS.items():  # every format there is
+        output = printed(document)
         problem = unclean(output) or (live_markup(output) if fmt == "md" else None)
         if problem:
             return f"--format {fmt}: {problem}"

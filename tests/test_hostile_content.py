@@ -15,7 +15,7 @@ from newsreader.content.sanitize import safe_url
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, normalize_url
 from newsreader.models import Article, Document, Feed, RawDocument
-from newsreader.render import FORMATS, render
+from newsreader.output import DOCUMENT_FORMATS
 from tests.checks import assert_clean, assert_clean_markdown
 
 WORDS = "Enough ordinary words to make this paragraph the body of the article. " * 6
@@ -29,8 +29,8 @@ def parse(body: str | bytes, name: str, *, url: str | None = None) -> Document:
 
 
 def assert_safe_everywhere(document: Document) -> None:
-    for fmt in FORMATS:
-        output = render(document, fmt)
+    for fmt, printed in DOCUMENT_FORMATS.items():
+        output = printed(document)
         assert_clean(output)
         if fmt == "md":
             assert_clean_markdown(output)

@@ -406,8 +406,8 @@ async def test_failed_sync_says_so_and_lists_the_failures_one_key_away(filled: S
         await settle(app, pilot)
         assert isinstance(app.screen, FailuresScreen)
         shown = "".join(screen_text(app).split())  # the name wraps in its column
-        assert "".join(HOSTILE.split())[:20] in shown and "esctoclose" in shown
-        assert app.screen.failures[0].source == HOSTILE and app.screen.failures[0].error
+        assert "".join(HOSTILE_NAME.split())[:20] in shown and "esctoclose" in shown
+        assert app.screen.failures[0].source == HOSTILE_NAME and app.screen.failures[0].error
         await pilot.press("escape")
         assert not isinstance(app.screen, FailuresScreen)
 

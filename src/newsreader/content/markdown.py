@@ -66,6 +66,7 @@ DROPPED_TAGS = frozenset(
 )
 # ``<`` that would open a tag or comment when the Markdown is rendered somewhere else.
 _TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
+_SCRIPT_OPENER = re.compile(r"<(?=/?script)", re.IGNORECASE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 
@@ -114,10 +115,11 @@ def _plain_number(el: Any, attribute: str) -> None:
 
 
 def _literal(text: str) -> str:
-    """Code as Markdown shows it, literally: no escape works inside a code span, so an
-    opening ``<`` becomes a look-alike (if anything ever breaks out of the span, it is
-    text, not a tag)."""
-    return _TAG_OPENER.sub("\uff1c", text) if "<" in text else text
+    """Code as Markdown shows it, literally. Code cannot be broken out of (fences and
+    spans are longer than any backtick run inside), so markup in it stays text and is
+    kept as written, for readers who copy it; only ``<script`` gets the look-alike
+    ``＜`` it gets everywhere, so no copy of the output carries one."""
+    return _SCRIPT_OPENER.sub("\uff1c", text) if "<" in text else text
 
 
 class Body(NamedTuple):
