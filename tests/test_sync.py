@@ -390,3 +390,53 @@ def test_a_source_without_a_section_is_filed_under_the_feed_title(
     assert run_cli("sync").code == 0
     sections = run_cli("sections", "-f", "json").json()["sections"]
     assert [(s["name"], s["total"]) for s in sections] == [("Le Journal", 3)]
+
+
+class _BrokenKind:
+    """A kind of source with a bug in it (a test's own kind, through the real registry)."""
+
+    name = "broken"
+    needs_network = False
+
+    def claims(self, source: Any) -> bool:
+        return bool(source.path and source.path.endswith(".broken"))
+
+    def location(self, source: Any) -> str | None:
+        return str(source.path)
+
+    async def collect(self, source: Any, state: Any, run: Any) -> Any:
+        raise RuntimeError("a bug in the kind, with https://user:secret@host.example/?t=1")
+
+
+def test_a_bug_in_one_source_fails_that_source_only(
+    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other sources sync; the broken one fails with one line naming a private
+    crash report (no secret from the URL in it)."""
+    import asyncio
+
+    from newsreader.config import Config, SourceConfig
+    from newsreader.sources import registry
+    from newsreader.store import Store
+    from newsreader.sync import sync
+
+    monkeypatch.setattr(registry, "KINDS", (_BrokenKind(), *registry.KINDS))
+    url = server.route("/ok", srv.static(srv.rss("Fine", items(2)), "application/rss+xml"))
+    config = Config(
+        sources=(
+            SourceConfig(name="Broken", path=str(tmp_path / "x.broken")),
+            SourceConfig(name="Fine", url=url, full_text="never"),
+        )
+    )
+    with Store.open(tmp_path / "data" / "newsreader.db", notice=None) as store:
+        report = asyncio.run(sync(config, store))
+        by_name = {r.name: r for r in report.results}
+        assert by_name["Fine"].status == "synced" and by_name["Fine"].new == 2
+        assert by_name["Broken"].status == "failed"
+        error = by_name["Broken"].error or ""
+        assert error.startswith("internal error (RuntimeError), a bug (details in ")
+        crash = Path(error.split("details in ")[1].rstrip(")"))
+        assert crash.parent == tmp_path / "data" / "crashes"
+        text = crash.read_text(encoding="utf-8")
+        assert "a bug in the kind" in text and "secret" not in text
+        assert store.source("Broken") is not None and store.source("Broken").last_error == error

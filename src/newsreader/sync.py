@@ -332,7 +332,18 @@ class _Sync:
             raise  # the cache cannot be written (full disk...): the whole sync stops
         except NewsreaderError as error:
             result = await self.fail(source, error)
+        except Exception as error:  # noqa: BLE001 - a bug stops this source, not the sync
+            result = await self.fail(source, self.bug(error))
         return self.finish(result)
+
+    def bug(self, error: Exception) -> NewsreaderError:
+        """A bug met while syncing one source: its traceback goes to a crash report in
+        the cache's folder, and the source fails with one line that says where."""
+        from newsreader.crash import write_report
+
+        report = write_report(error, data_dir=str(self.store.path.parent), command="sync")
+        where = f" (details in {report})" if report else ""
+        return NewsreaderError(f"internal error ({type(error).__name__}), a bug{where}")
 
     # -- what the kinds are offered (SyncRun) --------------------------------------------
 
