@@ -36,6 +36,7 @@ IO_MODULES = {
     "urllib.request",
     "httpx",
     "httpcore",
+    "aiohttp",
     "sqlite3",
     "subprocess",
     "multiprocessing",

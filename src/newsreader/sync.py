@@ -42,7 +42,7 @@ from newsreader.sources.feed import next_fetch
 from newsreader.sources.registry import kind_of
 
 if TYPE_CHECKING:
-    import httpx
+    import aiohttp
 
     from newsreader.processes import WorkerPool
     from newsreader.store import Store, UpsertResult
@@ -229,7 +229,7 @@ class _Sync:
         config: Config,
         store: Store,
         *,
-        client: httpx.AsyncClient,
+        client: aiohttp.ClientSession,
         force: bool,
         full_text: bool | None,
         progress: Callable[[SyncProgress], None] | None,
@@ -533,7 +533,7 @@ async def sync(
     force: bool = False,
     full_text: bool | None = None,
     progress: Callable[[SyncProgress], None] | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: aiohttp.ClientSession | None = None,
     now: datetime | None = None,
     parse_workers: int = 0,
 ) -> SyncReport:
@@ -577,7 +577,7 @@ async def sync(
         if parsers is not None:
             await parsers.close()
         if own_client:
-            await http.aclose()
+            await http.close()
 
 
 def _default_agent() -> str:

@@ -27,7 +27,7 @@ from newsreader.config import Config, SourceConfig
 from newsreader.models import Article
 
 if TYPE_CHECKING:
-    import httpx
+    import aiohttp
 
     from newsreader.rows import SourceState
     from newsreader.store import ArticleInput, FetchMeta, PreparedBatch, Store
@@ -66,7 +66,7 @@ class SyncRun(Protocol):
     now: datetime
 
     @property
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> aiohttp.ClientSession:
         """The one HTTP client of the sync (pooled connections, no redirects)."""
 
     def slot(self, url: str) -> AbstractAsyncContextManager[None]:
