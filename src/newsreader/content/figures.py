@@ -243,7 +243,7 @@ def _loose_caption(img: etree._Element) -> str | None:
             if not isinstance(element.tag, str) or element.find(".//img") is not None:
                 continue
             if _CAPTION_CLASS.search(element.get("class") or ""):
-                return caption_text(element.text_content())
+                return caption_text("".join(element.itertext()))
     return None
 
 
@@ -263,7 +263,7 @@ def _picture(img: etree._Element, base: str | None) -> tuple[Image, etree._Eleme
         return None
     if figure is not None:
         figcaption = next(figure.iter("figcaption"), None)
-        caption = caption_text(figcaption.text_content()) if figcaption is not None else None
+        caption = caption_text("".join(figcaption.itertext())) if figcaption is not None else None
     else:
         caption = _loose_caption(img)
     if src is None and caption is None:
@@ -403,10 +403,11 @@ def _drop_caption_copies(root: etree._Element, placed: list[Image]) -> None:
     longest = max(len(image.caption or "") for image in placed) * 2 + 100  # credit included
     for block in list(root.iter("p")):
         text = block_text(block)
-        if len(text) > longest or block.getparent() is None or inside_figure(block):
+        parent = block.getparent()
+        if len(text) > longest or parent is None or inside_figure(block):
             continue
         if _norm(text) in captions or _norm(caption_text(text)) in captions:
-            block.getparent().remove(block)
+            parent.remove(block)
 
 
 def collect_images(body: etree._Element, placed: list[Image]) -> tuple[Image, ...]:

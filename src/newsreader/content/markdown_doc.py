@@ -44,7 +44,7 @@ _NOT_PLAIN = re.compile(r"[&*!\[{|>%@`]")
 def _yaml(text: str) -> Any:
     import yaml
 
-    class NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]
+    class NoAliasLoader(yaml.SafeLoader):
         """SafeLoader (no arbitrary tags) that also refuses aliases (no alias bombs)."""
 
         def compose_node(self, parent: Any, index: Any) -> Any:

@@ -601,8 +601,9 @@ def _visible_dates(tree: HtmlElement, meta: PageMeta) -> None:
         value = parse_date(element.get("datetime") or _text(element))
         if not value:
             continue
-        before = (element.getprevious().tail if element.getprevious() is not None else None) or (
-            element.getparent().text if element.getparent() is not None else ""
+        previous, parent = element.getprevious(), element.getparent()
+        before = (previous.tail if previous is not None else None) or (
+            parent.text if parent is not None else ""
         )
         if _UPDATED_WORDS.search(before or "") or element.get("itemprop") == "dateModified":
             meta.updated = meta.updated or value
