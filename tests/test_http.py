@@ -310,3 +310,22 @@ def test_deadline_fires_while_inflating() -> None:
 
     with pytest.raises(TimeoutError):
         asyncio.run(main())
+
+
+def test_proxy_from_the_environment(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The loopback server plays the proxy: it receives the absolute address.
+    server.route("http://news.invalid/article", srv.static(PAGE))
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    data = run_cli("open", "http://news.invalid/article", "--format", "json").json()
+    assert data["title"] == "Un centre de données d'Alibaba en France ?"
+    assert server.requests[-1][0] == "http://news.invalid/article"
+
+
+def test_no_proxy_is_honoured(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = server.route("/article", srv.static(PAGE))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert run_cli("open", url, "--format", "json").json()["kind"] == "article"
+    assert server.requests[-1][0] == "/article"

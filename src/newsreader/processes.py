@@ -24,7 +24,7 @@ import contextlib
 import pickle
 import struct
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 __all__ = ["FRAME", "WorkerCrashedError", "WorkerPool"]
@@ -71,8 +71,11 @@ class WorkerPool:
     reach the next call).
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, preload: Sequence[str] = ()) -> None:
         self.size = size
+        self.preload = tuple(preload)
+        """Modules each worker imports as soon as it starts, before its first request:
+        on a spare core, while this process is still importing its own."""
         """Workers started on the first call; :meth:`grow` may add more."""
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: list[_Worker] = []
@@ -86,6 +89,7 @@ class WorkerPool:
                 sys.executable,
                 "-m",
                 "newsreader.worker",
+                *self.preload,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.DEVNULL,
@@ -97,6 +101,14 @@ class WorkerPool:
 
     async def _start(self) -> None:
         await self._spawn(self.size)
+
+    async def start(self) -> None:
+        """Start the workers now rather than on the first call, so that their start-up
+        overlaps whatever this process does before it has work for them."""
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start())
+        with contextlib.suppress(OSError):  # the first call reports it
+            await asyncio.shield(self._starting)
 
     async def grow(self, size: int) -> None:
         """Have at least ``size`` workers (once the first call has started them): for

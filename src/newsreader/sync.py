@@ -38,7 +38,7 @@ from newsreader.config import Config, SourceConfig
 from newsreader.errors import NewsreaderError, ParseError, StoreError, UsageError
 from newsreader.models import Article, RawDocument
 from newsreader.rows import SourceState
-from newsreader.sources.feed import next_fetch
+from newsreader.sources.feed import PARSER_MODULES, next_fetch
 from newsreader.sources.registry import kind_of
 
 if TYPE_CHECKING:
@@ -551,7 +551,12 @@ async def sync(
 
     sources = _select(config, names)
     wanted = parse_workers > 0 and any(kind_of(s).needs_network for s in sources)
-    parsers = WorkerPool(parse_workers) if wanted else None
+    parsers = WorkerPool(parse_workers, preload=PARSER_MODULES) if wanted else None
+    if parsers is not None and await asyncio.to_thread(_some_never_fetched, store, sources):
+        # Those feeds will be parsed for sure: the workers import their parsers now,
+        # while this process imports its HTTP client. (A sync of feeds fetched before
+        # may well be all 304s, and starts workers only if a feed changed.)
+        await parsers.start()
     own_client = client is None
     http = client or make_client(
         timeout=config.timeout,
@@ -578,6 +583,18 @@ async def sync(
             await parsers.close()
         if own_client:
             await http.close()
+
+
+def _some_never_fetched(store: Store, sources: Sequence[SourceConfig]) -> bool:
+    """Whether a network source has no validators yet (so its next fetch is a full one)."""
+    known = {state.name: state for state in store.sources()}
+    for source in sources:
+        state = known.get(source.name)
+        if kind_of(source).needs_network and (
+            state is None or not (state.etag or state.last_modified)
+        ):
+            return True
+    return False
 
 
 def _default_agent() -> str:

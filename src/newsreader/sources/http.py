@@ -104,8 +104,7 @@ def make_client(
 ) -> aiohttp.ClientSession:
     """The shared client: pooled connections, per-phase timeouts, raw bodies (we inflate
     them, within the size cap), no automatic redirects, no cookies; proxies from the
-    environment (``HTTPS_PROXY``...) like any command-line tool. Create it inside the
-    event loop that uses it."""
+    environment (:func:`proxy_for`). Create it inside the event loop that uses it."""
     import aiohttp
 
     return aiohttp.ClientSession(
@@ -114,9 +113,29 @@ def make_client(
         headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
         auto_decompress=False,
         cookie_jar=aiohttp.DummyCookieJar(),
-        trust_env=True,
+        trust_env=False,
         max_headers=_MAX_HEADERS,
     )
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (``HTTP_PROXY``, ``HTTPS_PROXY``,
+    ``NO_PROXY``, as curl and wget read them), or None.
+
+    Read here rather than through aiohttp's ``trust_env``, which also reads
+    ``~/.netrc`` (credentials newsreader has no business sending), in a thread, on every
+    request: a tenth of the loop's time in a cold sync of 200 feeds.
+    """
+    from urllib.request import getproxies_environment, proxy_bypass
+
+    proxies = getproxies_environment()
+    if not proxies:
+        return None
+    parts = urlsplit(url)
+    proxy = proxies.get(parts.scheme)
+    if not proxy or proxy_bypass(parts.hostname or ""):  # NO_PROXY
+        return None
+    return proxy
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -339,7 +358,9 @@ async def _request(
     for _ in range(MAX_REDIRECTS + 1):
         seen.add(url)
         try:
-            response = await client.get(url, headers=headers, allow_redirects=False)
+            response = await client.get(
+                url, headers=headers, allow_redirects=False, proxy=proxy_for(url)
+            )
         except failures as error:
             raise _describe(error, url) from None
         try:
@@ -517,7 +538,12 @@ async def request(
         async with asyncio.timeout(timeout):
             try:
                 response = await client.request(
-                    method, url, data=content, headers=sent, allow_redirects=False
+                    method,
+                    url,
+                    data=content,
+                    headers=sent,
+                    allow_redirects=False,
+                    proxy=proxy_for(url),
                 )
             except failures as error:
                 raise _describe(error, _host_only(url)) from None
