@@ -112,3 +112,29 @@ def test_no_later_import_crosses_a_layer(module: str) -> None:
         name for name in imported if any(name == f or name.startswith(f + ".") for f in forbidden)
     )
     assert crossing == [], f"{module} imports {crossing}"
+
+
+def test_the_drawn_error_tree_is_the_real_one() -> None:
+    """errors.py draws its exception tree for the reader of the code: every class, under
+    its real parent."""
+    import inspect
+    import re
+
+    from newsreader import errors
+
+    drawn: dict[str, str] = {}
+    parents: list[str] = []
+    for line in (errors.__doc__ or "").splitlines():
+        match = re.match(r"^ {4}((?:│   |    )*)(?:├── |└── )?([A-Z]\w+Error)\b", line)
+        if not match:
+            continue
+        depth = len(match.group(1)) // 4 + (1 if "── " in line else 0)
+        parents[depth:] = [match.group(2)]
+        drawn[match.group(2)] = parents[depth - 1] if depth else ""
+    real = {
+        cls.__name__: (cls.__bases__[0].__name__ if cls is not errors.NewsreaderError else "")
+        for _, cls in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(cls, errors.NewsreaderError)
+    }
+    assert drawn == real
+    assert sorted(errors.__all__) == sorted(real)

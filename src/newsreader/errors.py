@@ -24,14 +24,20 @@ exit code. Anything else escaping is a bug.
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousIdError",
+    "AuthError",
     "ConfigError",
     "FetchError",
     "FetchTimeoutError",
     "NewsreaderError",
     "NotCachedError",
     "ParseError",
+    "StoreCorruptError",
     "StoreError",
+    "StoreReadOnlyError",
+    "TokenExpiredError",
     "TooLargeError",
+    "UnsupportedError",
     "UsageError",
 ]
 
@@ -94,7 +100,6 @@ class ConfigError(NewsreaderError):
     """The configuration file is invalid."""
 
 
-__all__ += ["AmbiguousIdError", "StoreCorruptError", "StoreReadOnlyError"]
 
 
 class StoreCorruptError(StoreError):
@@ -114,7 +119,6 @@ class AmbiguousIdError(UsageError):
     """An id prefix matches more than one cached article: type more characters."""
 
 
-__all__ += ["AuthError", "TokenExpiredError", "UnsupportedError"]
 
 
 class AuthError(FetchError):
