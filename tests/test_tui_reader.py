@@ -1,4 +1,4 @@
-"""The reader for daily use (issue 12): focus, contrast, lists, search results, sync
+"""The reader for daily use: focus, contrast, lists, search results, sync
 failures, typography, times, key hints, the palette, the ends of a list, wide screens
 and the same story twice. Pilot over a real store, as in tests/test_tui.py."""
 
