@@ -30,6 +30,7 @@ from newsreader.content.sanitize import clean_line, clean_text, safe_url
 from newsreader.errors import StoreError
 from newsreader.ids import ID_LENGTH
 from newsreader.models import Article, Image
+from newsreader.store.schema import UNDATED
 
 __all__ = [
     "ArticleInput",
@@ -233,10 +234,11 @@ def _future_limit(fetched_at: str) -> str:
 
 
 def _sort_key(date_key: str | None, fetched_at: str) -> str:
-    """Order by the article's date; a date far in the future (a feed's typo) would pin
-    the article to the top for years, so it counts as the fetch time instead."""
+    """Order by the article's date (published, else updated); an undated article sorts
+    after every dated one. A date far in the future (a feed's typo) would pin the
+    article to the top for years, so it counts as the fetch time instead."""
     if not date_key:
-        return fetched_at
+        return UNDATED
     return fetched_at if date_key > _future_limit(fetched_at) else date_key
 
 
