@@ -288,11 +288,21 @@ def _nonblank(new: str | None, old: str | None) -> str | None:
     return old if new is None or new == "" else new
 
 
+_SourceSections = dict[int, tuple[str | None, bool]]
+"""Each source's configured section, and whether the source is a folder."""
+
+
 def _section_name(
-    source_sections: dict[int, str | None], owner: int | None, category: str | None
+    source_sections: _SourceSections, owner: int | None, category: str | None
 ) -> str | None:
-    """Where an article is filed: its source's section, else its own category."""
-    return (source_sections.get(owner) if owner is not None else None) or category
+    """Where an article is filed: its source's section, else its own category. A
+    folder's subfolders are sections under its section (``Notes/Voyages``)."""
+    section, folder = (
+        source_sections.get(owner, (None, False)) if owner is not None else (None, False)
+    )
+    if section and folder and category:
+        return f"{section}/{category}"
+    return section or category
 
 
 def upsert(
@@ -306,7 +316,10 @@ def upsert(
     """Write ``rows`` (already :func:`prepare`-d, ids unique) inside the caller's
     transaction; see the module docstring for the rules."""
     source_id: int | None = None
-    source_sections = dict(conn.execute("SELECT id, section FROM sources").fetchall())
+    source_sections: _SourceSections = {
+        rid: (section, bool(folder))
+        for rid, section, folder in conn.execute("SELECT id, section, kind = 'folder' FROM sources")
+    }
     if source is not None:
         found = conn.execute("SELECT id FROM sources WHERE name = ?", (source,)).fetchone()
         if found is None:
@@ -374,7 +387,7 @@ def _insert_new(
     rows: list[_Row],
     source_id: int | None,
     sections: _Sections,
-    source_sections: dict[int, str | None],
+    source_sections: _SourceSections,
     now: str,
     defer_index: bool,
 ) -> None:
@@ -460,7 +473,7 @@ def _update_changed(
     conn: sqlite3.Connection,
     candidates: dict[int, tuple[_Row, int | None]],
     sections: _Sections,
-    source_sections: dict[int, str | None],
+    source_sections: _SourceSections,
     now: str,
     defer_index: bool,
 ) -> list[str]:
