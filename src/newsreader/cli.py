@@ -151,9 +151,12 @@ def _search_options(cmd: argparse.ArgumentParser) -> None:
         "strasse finds Straße). Every word must match; the last word also matches as "
         "the start of a word (crep finds crêpes) unless the query ends with a space; "
         'word* asks for a prefix anywhere; "two words" is a phrase; -word or '
-        '-"a phrase" leaves out the articles that contain it.'
+        '-"a phrase" leaves out the articles that contain it (quote the whole query, or '
+        "put -- before it, when a word starts with -)."
     )
-    cmd.add_argument("query", metavar="QUERY", help='words, "phrases", prefix*, -excluded')
+    cmd.add_argument(
+        "query", nargs="+", metavar="QUERY", help='words, "phrases", prefix*, -excluded'
+    )
     _section_option(cmd)
     cmd.add_argument(
         "--limit", "-n", type=_count, default=20, help="at most N results (default 20)"

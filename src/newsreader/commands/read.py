@@ -235,7 +235,8 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> int:
     import sys
 
     store = ctx.store()
-    hits = store.search(args.query, section=_section(store, args.section), limit=args.limit)
+    query = " ".join(args.query)
+    hits = store.search(query, section=_section(store, args.section), limit=args.limit)
     fields: list[Field[SearchHit]] = [
         Field(Column("ID"), lambda h: h.id),
         Field(Column("DATE"), lambda h: local_time(h.published or h.updated)),
