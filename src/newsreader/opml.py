@@ -193,6 +193,8 @@ def read_newsboat_urls(text: str) -> Subscriptions:
         if not words:
             continue
         url = _feed_url(words[0])
+        if url is None and ":" not in words[0]:
+            continue  # not an entry at all (a urls file holds URLs)
         if url is None:
             scheme = words[0].split(":", 1)[0].lower()
             reason = _NEWSBOAT_SPECIAL.get(scheme) or _why_not(words[0])

@@ -247,7 +247,9 @@ def _entry_dates(data: bytes, count: int) -> list[tuple[str | None, str | None]]
         values: dict[str, str] = {}
         for child in element:
             if isinstance(child.tag, str) and child.text and child.text.strip():
-                values.setdefault(etree.QName(child).localname, child.text.strip())
+                # "{namespace}name", or "prefix:name" for an undeclared prefix
+                name = child.tag.rpartition("}")[2].rpartition(":")[2]
+                values.setdefault(name, child.text.strip())
         published = next((values[t] for t in _PUBLISHED_TAGS if t in values), None)
         updated = next((values[t] for t in _UPDATED_TAGS if t in values), None)
         found.append((published, updated))
