@@ -21,7 +21,7 @@ CANONICAL = "https://lepetitjournal.example/international/alibaba-centre-de-donn
 
 
 def test_open_caches_and_the_id_reopens_it() -> None:
-    first = run_cli("open", SAMPLE, "-f", "json").json()
+    first = run_cli("open", SAMPLE, "--save", "-f", "json").json()
     again = run_cli("open", first["id"], "-f", "json")
     assert again.code == 0, again.stderr
     assert again.json()["title"] == first["title"]
@@ -33,7 +33,7 @@ def test_open_caches_and_the_id_reopens_it() -> None:
 
 
 def test_offline_reads_by_canonical_url_and_refuses_what_is_not_cached() -> None:
-    run_cli("open", SAMPLE)
+    run_cli("open", SAMPLE, "--save")
     cached = run_cli("--offline", "open", CANONICAL, "-f", "json")
     assert cached.code == 0 and cached.json()["author"] == "Juliette Robieux"
     line = assert_one_line_error(run_cli("open", "https://nowhere.example/x", "--offline"))
@@ -66,7 +66,7 @@ def _fill(tmp_path: Path) -> list[dict[str, str]]:
     """Cache three documents of two sections through the CLI."""
     ids = []
     for path in (SAMPLE, str(FIXTURES / "docs" / "note.md"), str(FIXTURES / "docs" / "toml.md")):
-        ids.append(run_cli("open", path, "-f", "json").json())
+        ids.append(run_cli("open", path, "--save", "-f", "json").json())
     return ids
 
 
@@ -109,8 +109,8 @@ def test_table_fits_the_terminal_with_wide_characters(tmp_path: Path) -> None:
     page.write_text(
         "---\ntitle: 東京の新しい図書館が開館 😀 ÉÈÀ très long titre pour remplir\n---\n\n本文です。\n"
     )
-    run_cli("open", str(page))
-    run_cli("open", SAMPLE)
+    run_cli("open", str(page), "--save")
+    run_cli("open", SAMPLE, "--save")
     env_columns = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = "50"
     try:
@@ -137,7 +137,7 @@ def test_hostile_text_stays_clean_through_the_cache(tmp_path: Path) -> None:
         + "<p>Body \x1b[2J text with enough words to be the article body, truly.</p>" * 5
         + "</article></body></html>"
     )
-    doc = run_cli("open", str(page), "-f", "json").json()
+    doc = run_cli("open", str(page), "--save", "-f", "json").json()
     for args in (
         ("open", doc["id"], "-f", "json"),
         ("list",),
@@ -164,7 +164,7 @@ def test_cache_path_creates_nothing(tmp_path: Path) -> None:
 
 def test_data_dir_flag_wins_over_the_environment(tmp_path: Path, isolated_home: Path) -> None:
     other = tmp_path / "other"
-    run_cli("--data-dir", str(other), "open", SAMPLE)
+    run_cli("--data-dir", str(other), "open", SAMPLE, "--save")
     assert (other / "newsreader.db").exists()
     assert not (isolated_home / "newsreader.db").exists()
     assert run_cli("list", "-f", "json").json() == []
@@ -201,7 +201,7 @@ def test_parallel_opens_never_report_a_locked_database(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "newsreader", "open", str(page)],
+            [sys.executable, "-m", "newsreader", "open", str(page), "--save"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,

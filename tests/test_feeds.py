@@ -149,3 +149,29 @@ def test_five_thousand_items(tmp_path: Path) -> None:
 def test_html_error_page_is_not_a_feed() -> None:
     with pytest.raises(ParseError):
         parse_feed(b"<!doctype html><html><head><title>502 Bad Gateway</title></head></html>")
+
+
+OFFSET_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Paris</title><link>https://wire.example/paris</link>
+<pubDate>Thu, 27 Nov 2025 10:00:00 +0100</pubDate></item>
+</channel></rss>"""
+OFFSET_ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Tokyo</title>
+<entry><title>Updated only</title><id>urn:a</id><link href="https://tokyo.example/a"/>
+<updated>2025-11-25T09:00:00+09:00</updated>
+<source><updated>2020-01-01T00:00:00Z</updated></source></entry>
+<entry><title>Both</title><id>urn:b</id><link href="https://tokyo.example/b"/>
+<published>2025-11-24T08:00:00+09:00</published><updated>2025-11-25T10:00:00+09:00</updated></entry>
+</feed>"""
+
+
+def test_feed_dates_keep_the_publishers_offset_and_guess_nothing(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    (tmp_path / "wire.rss").write_bytes(OFFSET_RSS)
+    (tmp_path / "tokyo.atom").write_bytes(OFFSET_ATOM)
+    (paris,) = run_cli("open", str(tmp_path / "wire.rss"), "-f", "json").json()["items"]
+    assert paris["published"] == "2025-11-27T10:00:00+01:00"
+    only, both = run_cli("open", str(tmp_path / "tokyo.atom"), "-f", "json").json()["items"]
+    assert only["published"] is None and only["updated"] == "2025-11-25T09:00:00+09:00"
+    assert both["published"] == "2025-11-24T08:00:00+09:00"
+    assert both["updated"] == "2025-11-25T10:00:00+09:00"

@@ -13,6 +13,7 @@ import pytest
 from newsreader.errors import AmbiguousIdError, StoreError
 from newsreader.ids import article_id
 from newsreader.models import Article
+from newsreader.rows import Totals
 from newsreader.store import ArticleInput, FetchMeta, Store, db
 from newsreader.store.query import fts_query, split_highlights
 from newsreader.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -147,6 +148,44 @@ def test_migrates_from_every_earlier_version(tmp_path: Path, version: int) -> No
         return rows
 
     assert schema(old) == schema(tmp_path / "fresh.db")
+
+
+def test_migration_6_keeps_the_data_and_reindexes_it_folded(tmp_path: Path) -> None:
+    path = tmp_path / "v5.db"
+    conn = db.connect(path, create=True)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.migrate(conn, target=5)
+    stamp = "2025-11-06T12:00:00Z"
+    with db.transaction(conn, write=True):
+        conn.execute(
+            "INSERT INTO sources (id, name, kind, added_at) VALUES (1, 'wire', 'feed', ?)",
+            (stamp,),
+        )
+        conn.execute("INSERT INTO sections (id, name) VALUES (1, 'World')")
+        for rid, title, published, sort_key in [
+            (1, "Des œufs et du cœur", "2025-11-01T08:00:00Z", "2025-11-01T08:00:00Z"),
+            (2, "Sans date", None, stamp),  # version 5 sorted it as its fetch time
+        ]:
+            conn.execute(
+                "INSERT INTO articles (rid, id, source_id, section_id, title, published,"
+                " sort_key, fetched_at, changed_at, content_hash)"
+                " VALUES (?, ?, 1, 1, ?, ?, ?, ?, ?, 'h')",
+                (rid, f"{rid:012x}", title, published, sort_key, stamp, stamp),
+            )
+            conn.execute(
+                "INSERT INTO bodies (rid, title, text) VALUES (?, ?, 'La Straße.')", (rid, title)
+            )
+        conn.execute("UPDATE reader_state SET read = 1, starred = 1 WHERE rid = 1")
+    conn.close()
+    with Store.open(path, notice=None) as store:
+        assert [r.id for r in store.articles()] == [f"{1:012x}", f"{2:012x}"]
+        (first, _undated) = store.articles()
+        assert first.read and first.starred and first.title == "Des œufs et du cœur"
+        assert [h.id for h in store.search("oeufs")] == [first.id]
+        assert len(store.search("strasse")) == 2
+        assert store.totals() == Totals(articles=2, unread=1, starred=1)
+        assert store.check() == []
 
 
 def test_migration_scripts_split_into_whole_statements() -> None:
@@ -300,12 +339,13 @@ def test_lists_sort_on_the_utc_instant(store: Store, clock: Clock) -> None:
     paris = make(1, published="2025-11-06T09:30:00+01:00")  # 08:30Z
     utc = make(2, published="2025-11-06T09:00:00Z")
     day = make(3, published="2025-11-06")  # midnight UTC
-    undated = make(4, published=None)  # falls back to the fetch time, 12:00Z
+    undated = make(4, published=None)  # no date at all: after every dated one
     future = make(5, published="2031-01-01T00:00:00Z")  # a typo: counts as fetch time
-    store.upsert_articles("wire", [paris, utc, day, undated, future])
+    updated_only = make(6, published=None, updated="2025-11-06T08:45:00Z")
+    store.upsert_articles("wire", [paris, utc, day, undated, future, updated_only])
     order = [r.id for r in store.articles()]
-    assert order[2:] == [utc.id, paris.id, day.id]
-    assert set(order[:2]) == {undated.id, future.id}
+    assert order == [future.id, utc.id, updated_only.id, paris.id, day.id, undated.id]
+    assert [r.id for r in store.articles(last=True, limit=1)] == [undated.id]
     assert store.article(paris.id).article.published == "2025-11-06T09:30:00+01:00"  # type: ignore[union-attr]
 
 
@@ -444,6 +484,76 @@ def test_search_ranks_titles_first_and_highlights(store: Store) -> None:
         assert "\ue000" not in hit.snippet and "\ue001" not in hit.snippet
 
 
+def test_search_ranks_title_then_lede_then_body(store: Store) -> None:
+    body_only = [
+        make(n, title=f"Rapport {n}", lede="Un rapport.", text="Les données, les données. " * 4)
+        for n in range(1, 6)
+    ]
+    in_lede = make(6, title="Bilan", lede="Des données publiques.", text="Rien.")
+    in_title = make(7, title="Les données de l'Insee", lede="Un bilan.", text="Rien d'autre.")
+    store.upsert_articles("wire", [*body_only, in_lede, in_title])
+    order = [h.id for h in store.search("donnees")]
+    assert order[:2] == [in_title.id, in_lede.id]
+    assert set(order[2:]) == {a.id for a in body_only}
+    assert [h.id for h in store.search("donnees", limit=1, offset=1)] == [in_lede.id]
+
+
+def test_search_folds_ligatures_and_matches_the_last_word_as_a_prefix(store: Store) -> None:
+    store.upsert_articles(
+        "wire",
+        [
+            make(1, title="Des crêpes et des œufs", text="Le cœur du sujet."),
+            make(2, title="Straße und Fluss", text="Eine große Brücke."),
+            make(3, title="Le ﬁlm de l'année", text="Æsthetics, says the critic."),
+            make(4, title="Le centre de données", text="Un centre de calcul, pas de données."),
+            make(5, title="Les données du centre", text="Rien."),
+        ],
+    )
+
+    def ids(query: str) -> list[str]:
+        return sorted(h.id for h in store.search(query))
+
+    for query, wanted in [
+        ("crepe", [1]),
+        ("crêpes", [1]),
+        ("oeufs", [1]),
+        ("œufs", [1]),
+        ("OEUFS", [1]),
+        ("coeur", [1]),
+        ("strasse", [2]),
+        ("straße", [2]),
+        ("grosse", [2]),
+        ("film", [3]),
+        ("ﬁlm", [3]),
+        ("aesthetics", [3]),
+        ("aesth", [3]),
+        ('"centre de données"', [4]),
+        ("données -calcul", [5]),
+        ('données -"centre de"', [5]),
+        ('-"centre de" données', [5]),
+        ("centre données", [4, 5]),
+        ("crep ", []),  # a finished word: no prefix
+    ]:
+        assert ids(query) == sorted(make(n).id for n in wanted), query
+    (hit,) = store.search("oeufs")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["œufs"]
+    (hit,) = store.search("crep")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["crêpes"]
+
+
+def test_the_snippet_shows_the_match_wherever_it_is(store: Store) -> None:
+    filler = "Un paragraphe sans rapport avec le sujet.\n\n" * 60
+    store.upsert_articles(
+        "wire",
+        [make(1, title="Chronique", lede="Rien ici.", text=filler + "Le cœur du sujet. " + filler)],
+    )
+    (hit,) = store.search("coeur")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["cœur"]
+    assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
+    assert "\n" not in hit.snippet and "  " not in hit.snippet
+    assert len(hit.snippet) <= 220
+
+
 def test_search_section_filter_and_candidate_cap(store: Store) -> None:
     store.upsert_source("tech", kind="feed", location="https://t/rss", section="Tech")
     store.upsert_articles("wire", [make(n, text="common word") for n in range(5)])
@@ -481,9 +591,12 @@ def test_hostile_search_queries_do_not_fail(store: Store, query: str) -> None:
 
 def test_fts_query_and_highlights_helpers() -> None:
     assert fts_query("  ") is None
-    assert fts_query("l'économie  2025") == '"l\'économie" "2025"'
-    assert fts_query('"climate summit" energ*') == '"climate summit" "energ"*'
-    assert fts_query('a"b') == '"a b"'
+    assert fts_query("l'économie  2025") == '("l\'économie" AND "2025"*)'
+    assert fts_query("l'économie 2025 ") == '("l\'économie" AND "2025")'  # a finished word
+    assert fts_query('"climate summit" energ*') == '("climate summit" AND "energ"*)'
+    assert fts_query('a"b ') == '("a b")'
+    assert fts_query("œufs -Straße") == '("oeufs") NOT ("Strasse")'
+    assert fts_query("-only") is None
     assert split_highlights("a \ue000b\ue001 c\ue001") == ("a b c", ((2, 3),))
 
 

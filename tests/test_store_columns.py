@@ -24,7 +24,7 @@ from newsreader.rows import (
 from newsreader.store import Store
 from newsreader.store.articles import HEADLINES, REFS, SECTIONS, STARRED_REFS, STORED, TOTALS
 from newsreader.store.columns import make, nested
-from newsreader.store.search import HITS, UNINDEXED_HITS
+from newsreader.store.search import hits_sql
 from newsreader.store.sources import SOURCES
 
 
@@ -35,6 +35,11 @@ def fields(row_type: type) -> set[str]:
 ARTICLE = {f"article.{name}" for name in Article._fields} - {"article.kind"}
 """An article's own fields in a StoredArticle row (``kind`` is always "article")."""
 
+MARKED = {
+    f"{kind}_{column}" for kind in ("marked", "written") for column in ("title", "lede", "text")
+}
+"""The columns of a hit its snippet is made from (see store/query.py make_snippet)."""
+
 SELECTS = {
     "sources": (SOURCES, fields(SourceState)),
     "list rows": (REFS, fields(ArticleRef)),
@@ -43,10 +48,10 @@ SELECTS = {
     "one article": (STORED, fields(StoredArticle) - {"article"} | ARTICLE),
     "sections": (SECTIONS, fields(SectionCount)),
     "totals": (TOTALS, fields(Totals)),
-    "search hits": (HITS + " WHERE search MATCH 'x'", fields(SearchHit) - {"highlights"}),
+    "search hits": (hits_sql("search"), fields(SearchHit) - {"highlights", "snippet"} | MARKED),
     "unindexed hits": (
-        UNINDEXED_HITS + " WHERE unindexed MATCH 'x'",
-        fields(SearchHit) - {"highlights"},
+        hits_sql("unindexed"),
+        fields(SearchHit) - {"highlights", "snippet"} | MARKED,
     ),
 }
 """What each SELECT returns: its row type's fields, except those made from other
@@ -58,6 +63,10 @@ def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     with Store.open(tmp_path / "newsreader.db", notice=None) as store:
         connection = store._connection()
         # What a search of a cache that cannot be written builds in memory.
+        connection.execute(
+            "CREATE TABLE temp.unindexed_text (rid INTEGER PRIMARY KEY, title, lede, text,"
+            " written_title, written_lede, written_text)"
+        )
         connection.execute("CREATE VIRTUAL TABLE temp.unindexed USING fts5(title, lede, text)")
         yield connection
 
@@ -65,7 +74,8 @@ def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 @pytest.mark.parametrize("name", SELECTS)
 def test_every_select_returns_the_fields_of_its_row(conn: sqlite3.Connection, name: str) -> None:
     sql, expected = SELECTS[name]
-    cursor = conn.execute(sql + " LIMIT 0", {"start": "[", "end": "]"})
+    query = {"match": "x", "in_title": "x", "in_lede": "x", "floor": 0, "limit": 1, "offset": 0}
+    cursor = conn.execute(sql + " LIMIT 0", {"start": "[", "end": "]", **query})
     returned = [column[0] for column in cursor.description]
     assert len(returned) == len(set(returned)), f"{name}: a column is named twice"
     assert set(returned) == expected

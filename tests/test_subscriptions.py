@@ -69,7 +69,7 @@ def test_add_twice_and_remove_unknown(tmp_path: Path) -> None:
     assert "already subscribed" in assert_one_line_error(
         run_cli("add", str(tmp_path), "--name", "X")
     )
-    assert "no source named" in assert_one_line_error(run_cli("remove", "nothing"))
+    assert "no source named" in assert_one_line_error(run_cli("remove", "nothing"), code=2)
 
 
 def test_writing_keeps_the_users_comments(tmp_path: Path, isolated_home: Path) -> None:

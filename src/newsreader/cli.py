@@ -91,9 +91,15 @@ def _open_options(cmd: argparse.ArgumentParser) -> None:
     cmd.description = (
         "Print one document: an HTML page (main content only), a plain-text or Markdown "
         "file, a feed (RSS, Atom, JSON Feed), or a cached article by id. Articles read "
-        "from a file or URL are cached."
+        "from a URL are cached; local files only with --save. On a terminal, Markdown "
+        "is rendered (through $PAGER when longer than the screen); in a pipe, or with "
+        "--plain, it is printed as it is."
     )
-    cmd.add_argument("target", metavar="TARGET", help="a file path, an http(s) URL or a cached id")
+    cmd.add_argument(
+        "target",
+        metavar="TARGET",
+        help="a file path, an http(s) URL, a cached id, or - for standard input",
+    )
     from newsreader.output import DOCUMENT_FORMATS
 
     _format(cmd, list(DOCUMENT_FORMATS))
@@ -107,12 +113,25 @@ def _open_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--offline", action="store_true", default=argparse.SUPPRESS, help="read the cache only"
     )
+    cmd.add_argument(
+        "--save", action="store_true", help="add a local file to the cache (URLs always are)"
+    )
+    cmd.add_argument(
+        "--plain", action="store_true", help="never render or page: print the text as it is"
+    )
     cmd.set_defaults(handler=_lazy("read", "cmd_open"))
 
 
+def _section_option(cmd: argparse.ArgumentParser) -> None:
+    _complete(
+        cmd.add_argument("--section", "-s", help="only this section (case and accents ignored)"),
+        "sections",
+    )
+
+
 def _list_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--section", "-s", help="only this section")
-    cmd.add_argument("--source", help="only this source")
+    _section_option(cmd)
+    _complete(cmd.add_argument("--source", help="only this source (its name)"), "sources")
     cmd.add_argument("--unread", action="store_true", help="only unread articles")
     cmd.add_argument("--starred", action="store_true", help="only starred articles")
     cmd.add_argument("--limit", "-n", type=_count, default=50, help="at most N rows (default 50)")
@@ -126,8 +145,19 @@ def _sections_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def _search_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("query", metavar="QUERY")
-    cmd.add_argument("--section", "-s", help="only this section")
+    cmd.description = (
+        "Full-text search of the cache, best first: matches in titles, then in ledes, "
+        "then in bodies. Case, accents and ligatures are ignored (oeufs finds œufs, "
+        "strasse finds Straße). Every word must match; the last word also matches as "
+        "the start of a word (crep finds crêpes) unless the query ends with a space; "
+        'word* asks for a prefix anywhere; "two words" is a phrase; -word or '
+        '-"a phrase" leaves out the articles that contain it (quote the whole query, or '
+        "put -- before it, when a word starts with -)."
+    )
+    cmd.add_argument(
+        "query", nargs="+", metavar="QUERY", help='words, "phrases", prefix*, -excluded'
+    )
+    _section_option(cmd)
     cmd.add_argument(
         "--limit", "-n", type=_count, default=20, help="at most N results (default 20)"
     )
@@ -138,11 +168,17 @@ def _search_options(cmd: argparse.ArgumentParser) -> None:
 def _mark_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("action", choices=("read", "unread", "star", "unstar"))
     cmd.add_argument("ids", nargs="+", metavar="ID", help="article ids (or 6+ character prefixes)")
+    _report_format(cmd)
     cmd.set_defaults(handler=_lazy("read", "cmd_mark"))
 
 
 def _sync_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("sources", nargs="*", metavar="SOURCE")
+    _complete(
+        cmd.add_argument(
+            "sources", nargs="*", metavar="SOURCE", help="source names (default: every source)"
+        ),
+        "sources",
+    )
     cmd.add_argument(
         "--full-text",
         action=argparse.BooleanOptionalAction,
@@ -155,12 +191,21 @@ def _sync_options(cmd: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fetch even sources that asked to be left alone for now",
     )
+    _report_format(cmd)
     cmd.set_defaults(handler=_lazy("syncing", "cmd_sync"))
 
 
 def _add_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("target", metavar="URL|PATH")
-    cmd.add_argument("--section", "-s", help="section for its articles (default: the feed's own)")
+    cmd.add_argument("target", metavar="URL|PATH", help="a feed, a site or a local folder")
+    _complete(
+        cmd.add_argument(
+            "--section",
+            "-s",
+            help="section for its articles (default: the feed's own; for a folder, its "
+            "subfolders become sections under this one, e.g. Notes/Voyages)",
+        ),
+        "sections",
+    )
     cmd.add_argument("--name", help="name of the source (default: the feed's title)")
     cmd.add_argument(
         "--flash", action="store_true", help="its headlines feed the flash-info ticker"
@@ -171,11 +216,16 @@ def _add_options(cmd: argparse.ArgumentParser) -> None:
         default=None,
         help="fetch linked pages: auto (when entries are only summaries), always, never",
     )
+    _report_format(cmd)
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_add"))
 
 
 def _remove_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("name", metavar="NAME")
+    _complete(
+        cmd.add_argument("name", metavar="NAME|URL|PATH", help="the source's name or location"),
+        "sources",
+    )
+    _report_format(cmd)
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_remove"))
 
 
@@ -185,12 +235,18 @@ def _sources_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def _import_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("file", metavar="FILE")
+    cmd.add_argument("file", metavar="FILE", help="an OPML file or a newsboat urls file")
+    _report_format(cmd)
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_import"))
 
 
 def _export_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    cmd.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE instead of stdout (its folder must exist)",
+    )
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_export"))
 
 
@@ -206,18 +262,70 @@ def _cache_options(cmd: argparse.ArgumentParser) -> None:
     cmd.set_defaults(handler=_lazy("cache", "cmd_cache"))
 
 
+def _config_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.description = (
+        "init writes a commented example config.toml where newsreader reads it (never "
+        "over an existing file); check reads it as every command does and says where it is."
+    )
+    cmd.add_argument("action", choices=("init", "check"))
+    _report_format(cmd)
+    cmd.set_defaults(handler=_lazy("setup", "cmd_config"))
+
+
+def _completion_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.description = (
+        "Print the completion script for SHELL (subcommands, options, source and section "
+        'names). bash: eval "$(newsreader completion bash)" in ~/.bashrc; zsh: the same '
+        "in ~/.zshrc; fish: newsreader completion fish > "
+        "~/.config/fish/completions/newsreader.fish"
+    )
+    cmd.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL")
+    cmd.set_defaults(handler=_lazy("setup", "cmd_completion"))
+
+
+def _man_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.description = (
+        "Print the manual page, made from these --help texts (man -l <(newsreader man))."
+    )
+    cmd.set_defaults(handler=_lazy("setup", "cmd_man"))
+
+
+def _report_format(parser: argparse.ArgumentParser) -> None:
+    """``--format text|json`` of the commands that report what they did."""
+    _format(parser, ["text", "json"])
+
+
+def _complete(action: argparse.Action, what: str) -> None:
+    """Complete this argument with the names of the user's ``what`` (shell completion
+    runs the parser with argcomplete, which reads ``completer``)."""
+
+    def names(**_: object) -> list[str]:
+        from newsreader.commands.setup import complete_names
+
+        return complete_names(what)
+
+    action.completer = names  # type: ignore[attr-defined]
+
+
 _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "open": (
         "print one article or feed (path, URL or cached id) as Markdown, text or JSON",
         _open_options,
     ),
-    "list": ("list cached articles, newest first", _list_options),
+    "list": ("list cached articles, newest first (undated ones last)", _list_options),
     "sections": ("sections with article and unread counts", _sections_options),
-    "search": ("full-text search (accents and case ignored)", _search_options),
+    "search": (
+        "full-text search, titles first (case, accents, ligatures ignored; "
+        "the last word matches as a prefix)",
+        _search_options,
+    ),
     "mark": ("mark articles read, unread, starred or unstarred", _mark_options),
     "sync": ("fetch every source (or the named ones) into the cache", _sync_options),
     "add": ("subscribe to a feed, a site (feed autodiscovery) or a folder", _add_options),
-    "remove": ("unsubscribe (cached starred articles are kept)", _remove_options),
+    "remove": (
+        "unsubscribe, by name, URL or path (cached starred articles are kept)",
+        _remove_options,
+    ),
     "sources": ("the sources, with last success and last error", _sources_options),
     "import": (
         "subscribe to the feeds of an OPML file or a newsboat urls file",
@@ -225,8 +333,16 @@ _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] =
     ),
     "export": ("print the subscriptions as OPML 2.0", _export_options),
     "cache": ("where the cache is, its size, pruning and vacuuming", _cache_options),
+    "config": ("write an example config.toml, or check the one in use", _config_options),
+    "completion": ("print a shell completion script (bash, zsh, fish)", _completion_options),
+    "man": ("print the manual page", _man_options),
 }
 """Each subcommand: its one-line help and the function that adds its options."""
+
+
+def _sentence(summary: str) -> str:
+    """A one-line help as the description line of its command's ``--help``."""
+    return summary[0].upper() + summary[1:] + "."
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -255,7 +371,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for name, (summary, add_options) in _SUBCOMMANDS.items():
         if only is None or name == only:
-            add_options(commands.add_parser(name, help=summary))
+            add_options(commands.add_parser(name, help=summary, description=_sentence(summary)))
     return parser
 
 
@@ -294,6 +410,27 @@ def _bug(ctx: Context, error: BaseException, command: str | None) -> str:
     return f" (details in {report})" if report else ""
 
 
+_CONFIG_UNUSED = frozenset({"config", "completion", "man"})
+"""Commands that do not read config.toml (``config check`` reports on it itself)."""
+_CONFIG_OPTIONAL = frozenset({"cache"})
+"""Commands that can do without it: a broken config.toml is a warning line."""
+
+
+def _check_config(ctx: Context, command: str | None) -> None:
+    """Read config.toml before a command that uses it, so that a broken file fails
+    every such command the same way (not only the next sync)."""
+    if command in _CONFIG_UNUSED:
+        return
+    try:
+        ctx.config  # noqa: B018 - reads and checks the file
+    except NewsreaderError as error:
+        if command not in _CONFIG_OPTIONAL:
+            raise
+        from newsreader.commands import warn
+
+        warn(f"warning: {error} (ignored by this command)")
+
+
 def _run_reader(ctx: Context) -> int:
     from newsreader.tui import run
 
@@ -318,6 +455,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from newsreader.commands import Context
 
     _prepare_streams()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (see `completion`)
+        from newsreader.commands.setup import autocomplete
+
+        autocomplete(build_parser())
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = _command_of(args_list)
     one_shot = command is not None and command not in _LONG_RUNNING
@@ -332,6 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
             return _run_reader(ctx)
+        _check_config(ctx, command)
         return handler(ctx, args)
     except NewsreaderError as error:
         cause = error.__cause__

@@ -406,11 +406,14 @@ def _source_table(source: SourceConfig) -> Any:
     return table
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a crash never leaves half a file."""
-    from newsreader.paths import ensure_dir
+def write_atomically(path: Path, text: str, *, create_folder: bool = True) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a crash never leaves half a
+    file. ``create_folder`` is for newsreader's own folders, never for a path the user
+    gave (a typo must not become a folder)."""
+    if create_folder:
+        from newsreader.paths import ensure_dir
 
-    ensure_dir(path.parent)
+        ensure_dir(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)

@@ -50,6 +50,8 @@ class Field(NamedTuple, Generic[T]):
 
     column: Column
     cell: Callable[[T], str]
+    spans: Callable[[T], Sequence[tuple[int, int]]] | None = None
+    """The parts of the cell to highlight (a search match), for a ``marked`` column."""
 
 
 class Listing(NamedTuple, Generic[T]):
@@ -84,8 +86,12 @@ def _table(listing: Listing[Any] | Details) -> str:
     if not listing.items and listing.empty:
         return listing.empty + "\n"
     rows = [[field.cell(item) for field in listing.fields] for item in listing.items]
+    marks = [
+        [tuple(field.spans(item)) if field.spans else () for field in listing.fields]
+        for item in listing.items
+    ]
     rows += [list(row) for row in listing.footer]
-    return render_table([field.column for field in listing.fields], rows)
+    return render_table([field.column for field in listing.fields], rows, marks=marks)
 
 
 def _json(listing: Listing[Any] | Details) -> str:

@@ -43,13 +43,16 @@ class ArticleRef:
 
     id: str
     title: str | None
+    url: str | None
     source: str | None
     """The configured source's name, else the publisher named by the article."""
     section: str | None
+    author: str | None
     published: str | None
     """ISO 8601 as the article gave it (offset kept); None when undated."""
+    updated: str | None
     sort_key: str
-    """UTC instant the lists are ordered by: published, else updated, else first fetch."""
+    """UTC instant the lists are ordered by: published, else updated; undated last."""
     read: bool
     starred: bool
     updated_since_read: bool
@@ -102,9 +105,12 @@ class Headline:
 
     id: str
     title: str
+    url: str | None
     source: str | None
     section: str | None
+    author: str | None
     published: str | None
+    updated: str | None
     sort_key: str
 
 
@@ -114,9 +120,12 @@ class SearchHit:
 
     id: str
     title: str | None
+    url: str | None
     source: str | None
     section: str | None
+    author: str | None
     published: str | None
+    updated: str | None
     sort_key: str
     snippet: str
     """Plain text around the match, ``…`` where it was cut."""

@@ -60,6 +60,41 @@ class Column:
     flexible: bool = False
     """Takes the width that is left, and is cut first when space runs out."""
     right: bool = False
+    marked: bool = False
+    """Its highlighted spans are drawn in bold reverse video (a terminal, not a pipe)."""
+
+
+Spans = tuple[tuple[int, int], ...]
+_MARK_ON = "\x1b[1;7m"
+_MARK_OFF = "\x1b[0m"
+
+
+def _keep_visible(text: str, spans: Spans, width: int) -> tuple[str, Spans]:
+    """``text`` cut at its start (``…``) so that its first span fits in ``width`` cells;
+    the spans follow."""
+    if not spans or cell_width(text[: spans[0][1]]) <= width - 1:
+        return text, spans
+    start = spans[0][0]
+    lead = max(0, start - 10)  # a few characters of what comes before
+    space = text.find(" ", lead, start)
+    lead = space + 1 if space >= 0 else lead
+    moved = "…" + text[lead:]
+    shift = 1 - lead
+    return moved, tuple((a + shift, b + shift) for a, b in spans if a >= lead)
+
+
+def _marked(text: str, spans: Spans) -> str:
+    """``text`` with its spans between the highlight escapes (spans cut by the
+    column's width end where the text ends)."""
+    out, position = [], 0
+    for start, end in spans:
+        if start >= len(text) or start < position:
+            continue
+        end = min(end, len(text))
+        out += [text[position:start], _MARK_ON, text[start:end], _MARK_OFF]
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
 _MIN_FLEXIBLE = 8
@@ -83,11 +118,24 @@ def _shrink(widths: list[int], flexible: list[int], overflow: int) -> None:
 
 
 def render_table(
-    columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int | None = None
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    width: int | None = None,
+    marks: Sequence[Sequence[Spans]] = (),
 ) -> str:
-    """Rows as aligned text that fits ``width`` cells (the terminal's by default)."""
+    """Rows as aligned text that fits ``width`` cells (the terminal's by default).
+
+    ``marks`` are spans of cells (by row, then column) that must stay visible: such a
+    cell is cut at its start rather than lose its first span, and in a ``marked``
+    column the spans are highlighted. Their text must be a single line already."""
     width = width or shutil.get_terminal_size((100, 24)).columns
-    cells = [[" ".join((value or "").split()) for value in row] for row in rows]
+    cells = [
+        [
+            value if marks[r:] and marks[r][i] else " ".join((value or "").split())
+            for i, value in enumerate(row)
+        ]
+        for r, row in enumerate(rows)
+    ]
     natural = [
         max([cell_width(column.header), *(cell_width(row[i]) for row in cells)])
         for i, column in enumerate(columns)
@@ -97,10 +145,19 @@ def render_table(
     flexible = [i for i, column in enumerate(columns) if column.flexible]
     _shrink(widths, flexible, sum(widths) + gaps - width)
     lines = []
-    for row in [[c.header for c in columns], *cells]:
-        parts = [
-            _pad(truncate(value, widths[i]), widths[i], columns[i].right)
-            for i, value in enumerate(row)
-        ]
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(truncate(line, width) for line in lines) + "\n"
+    for number, row in enumerate([[c.header for c in columns], *cells]):
+        spans = marks[number - 1] if 0 < number <= len(marks) else [()] * len(row)
+        plain, shown = [], []
+        for i, value in enumerate(row):
+            value, kept = _keep_visible(value, spans[i], widths[i])
+            cut = truncate(value, widths[i])
+            padded = _pad(cut, widths[i], columns[i].right)
+            plain.append(padded)
+            marked = columns[i].marked and kept and not columns[i].right
+            shown.append(_marked(cut, kept) + padded[len(cut) :] if marked else padded)
+        line = "  ".join(plain).rstrip()
+        if cell_width(line) > width:  # fixed columns wider than the terminal
+            lines.append(truncate(line, width))
+        else:
+            lines.append("  ".join(shown).rstrip())
+    return "\n".join(lines) + "\n"

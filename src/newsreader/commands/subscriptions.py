@@ -68,25 +68,55 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
         )
     if any((s.url or s.path) == source.location for s in ctx.config.sources):
         raise ConfigError(f"already subscribed to {source.location}")
+    from newsreader.commands.setup import emit_report
+
     add_source(ctx.config, ctx.paths.config_file, source)
     where = f" in section {source.section!r}" if source.section else ""
-    write(f"added {source.name!r} ({source.location}){where}; run `newsreader sync` to fetch it\n")
+    record: dict[str, object] = {
+        "name": source.name,
+        "url": source.url,
+        "path": source.path,
+        "section": source.section,
+        "flash": source.flash,
+        "full_text": ctx.config.full_text_for(source),
+    }
+    emit_report(
+        record,
+        f"added {source.name!r} ({source.location}){where}; run `newsreader sync` to fetch it",
+        args,
+    )
     return 0
 
 
+def _find_source(ctx: Context, wanted: str) -> SourceConfig:
+    """The source named ``wanted`` (case ignored), or at that URL or path; an unknown
+    source is a usage error, as in ``sync``."""
+    source = ctx.config.source(wanted)
+    if source is None:
+        path = os.path.abspath(os.path.expanduser(wanted))
+        source = next(
+            (s for s in ctx.config.sources if s.url == wanted or (s.path and s.path == path)),
+            None,
+        )
+    if source is None:
+        raise UsageError(f"no source named {wanted!r} (see `newsreader sources`)")
+    return source
+
+
 def cmd_remove(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.commands.setup import emit_report
     from newsreader.config import remove_source
 
-    source = ctx.config.source(args.name)
-    if source is None:
-        raise ConfigError(f"no source named {args.name!r} (see `newsreader sources`)")
+    source = _find_source(ctx, args.name)
     remove_source(ctx.config, ctx.paths.config_file, source.name)
     removed = 0
     if ctx.paths.db_path.exists():
         removed = ctx.store().remove_source(source.name)
-    write(
+    emit_report(
+        {"removed": source.name, "location": source.location, "articles_removed": removed},
         f"removed {source.name!r} and {removed} cached article{'s' if removed != 1 else ''}"
-        " (starred ones are kept)\n"
+        " (starred ones are kept)",
+        args,
     )
     return 0
 
@@ -147,7 +177,13 @@ def cmd_sources(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(entries: list[str]) -> str:
+    shown = ", ".join(entries[:10])
+    return shown + (f" and {len(entries) - 10} more" if len(entries) > 10 else "")
+
+
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.commands.setup import emit_report
     from newsreader.config import save_sources
     from newsreader.opml import parse_subscriptions
     from newsreader.sources.local import read_file
@@ -156,10 +192,10 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     known_urls = {s.url for s in ctx.config.sources if s.url}
     taken = {s.name.casefold() for s in ctx.config.sources}
     added: list[SourceConfig] = []
-    skipped = 0
-    for source in found:
+    skipped: list[str] = []
+    for source in found.sources:
         if source.url in known_urls:
-            skipped += 1
+            skipped.append(source.name)
             continue
         name, number = source.name, 2
         while name.casefold() in taken:
@@ -167,14 +203,29 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             number += 1
         taken.add(name.casefold())
         known_urls.add(source.url or "")
-        added.append(SourceConfig(name=name, url=source.url, section=source.section))
+        added.append(
+            SourceConfig(
+                name=name,
+                url=source.url,
+                section=source.section,
+                flash=source.flash,
+                full_text=source.full_text,
+            )
+        )
     if added:
         save_sources(ctx.paths.config_file, added=added)
-    write(
-        f"imported {len(added)} source{'s' if len(added) != 1 else ''}"
-        + (f", skipped {skipped} already subscribed" if skipped else "")
-        + "\n"
-    )
+    line = f"imported {len(added)} source{'s' if len(added) != 1 else ''}"
+    if skipped:
+        line += f", skipped {len(skipped)} already subscribed"
+    if found.dropped:
+        entries = [f"{d.entry!r} ({d.reason})" for d in found.dropped]
+        line += f", dropped {len(entries)}: {_names(entries)}"
+    record: dict[str, object] = {
+        "imported": [s.name for s in added],
+        "skipped": skipped,
+        "dropped": [{"entry": d.entry, "reason": d.reason} for d in found.dropped],
+    }
+    emit_report(record, line, args)
     return 0
 
 
@@ -187,7 +238,13 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     if args.output:
         from newsreader.config import write_atomically
 
-        write_atomically(Path(args.output), text)
+        target = Path(args.output).expanduser()
+        if not target.parent.is_dir():  # never create the user's folders
+            raise FetchError(f"no such folder: {str(target.parent)!r}")
+        try:
+            write_atomically(target, text, create_folder=False)
+        except OSError as error:
+            raise FetchError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
     else:
         write(text)
     if skipped:

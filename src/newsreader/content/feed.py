@@ -219,13 +219,51 @@ def _entry_section(tags: Iterable[Any] | None) -> str | None:
     return None
 
 
+_PUBLISHED_TAGS = ("pubDate", "published", "issued", "date")
+_UPDATED_TAGS = ("updated", "modified")
+
+
+def _entry_dates(data: bytes, count: int) -> list[tuple[str | None, str | None]] | None:
+    """Each entry's published and updated dates as the feed wrote them, in order.
+
+    fastfeedparser turns dates into UTC (the publisher's offset, and so the day they
+    meant, is lost) and fills a missing ``published`` with ``updated``; an Atom entry
+    with only ``<updated>`` has no publication date, and says so. None when the
+    entries found here are not the parser's (a feed too broken to tell).
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, remove_comments=True
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError):
+        return None
+    if root is None:
+        return None
+    found: list[tuple[str | None, str | None]] = []
+    for element in root.iter("{*}item", "{*}entry"):
+        values: dict[str, str] = {}
+        for child in element:
+            if isinstance(child.tag, str) and child.text and child.text.strip():
+                # "{namespace}name", or "prefix:name" for an undeclared prefix
+                name = child.tag.rpartition("}")[2].rpartition(":")[2]
+                values.setdefault(name, child.text.strip())
+        published = next((values[t] for t in _PUBLISHED_TAGS if t in values), None)
+        updated = next((values[t] for t in _UPDATED_TAGS if t in values), None)
+        found.append((published, updated))
+    return found if len(found) == count else None
+
+
 def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     """Parse an RSS or Atom document given as text."""
     import fastfeedparser
 
     head = text[:4096]
+    data = _prepare_xml(text)
     try:
-        parsed = fastfeedparser.parse(_prepare_xml(text))
+        parsed = fastfeedparser.parse(data)
     except Exception as error:  # noqa: BLE001 - the parser raises ValueError, lxml errors, ...
         message = str(error).split("\n")[0][:120]
         raise ParseError(f"not an RSS, Atom or JSON feed ({message})") from None
@@ -233,7 +271,10 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     site = safe_url(info.get("link"), location)
     base = site or (location if location and location.startswith("http") else None)
     items = []
-    for entry in parsed.get("entries") or []:
+    entries = parsed.get("entries") or []
+    dates = _entry_dates(data, len(entries))
+    for number, entry in enumerate(entries):
+        published, updated = dates[number] if dates else (entry.get("published"), None)
         link = safe_url(_first_text(entry.get("link"), entry.get("id")), base)
         if link and link.startswith("mailto:"):
             link = None
@@ -250,8 +291,8 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
                 title=_title(entry.get("title")),
                 url=link,
                 guid=_guid(entry.get("id")),
-                published=parse_date(entry.get("published")),
-                updated=parse_date(entry.get("updated")),
+                published=parse_date(published),
+                updated=parse_date(updated if dates else entry.get("updated")),
                 author=_entry_author(entry),
                 summary_html=summary_html,
                 content_html=content if content is not None else summary_html,

@@ -47,8 +47,9 @@ __all__ = [
 ]
 
 LIST_COLUMNS = """
-    a.id AS id, a.title AS title, coalesce(src.name, a.publisher) AS source,
-    sec.name AS section, a.published AS published, a.sort_key AS sort_key"""
+    a.id AS id, a.title AS title, a.url AS url, coalesce(src.name, a.publisher) AS source,
+    sec.name AS section, a.author AS author, a.published AS published,
+    a.updated AS updated, a.sort_key AS sort_key"""
 """What every list of articles shows, for ``articles AS a`` joined with :data:`NAMES`:
 the fields that :class:`~newsreader.rows.ArticleRef`, :class:`~newsreader.rows.Headline`
 and :class:`~newsreader.rows.SearchHit` share."""

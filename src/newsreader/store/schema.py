@@ -15,13 +15,14 @@ Layout, and why:
   read" when its content ``version`` passed the ``read_version`` recorded at reading.
 - ``sections.total/unread``, ``sources.article_count`` and the one-row ``totals`` are
   kept by triggers, so the section list costs one row per section, not a table scan.
-- ``sort_key`` is the UTC instant of the article (published, else updated, else first
-  fetch) so that ``ORDER BY sort_key DESC`` is one index walk.
+- ``sort_key`` is the UTC instant of the article (published, else updated; undated
+  articles get :data:`UNDATED`, which sorts last) so that ``ORDER BY sort_key DESC``
+  is one index walk.
 """
 
 from __future__ import annotations
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION"]
+__all__ = ["APPLICATION_ID", "FOLDS", "MIGRATIONS", "SCHEMA_VERSION", "UNDATED"]
 
 APPLICATION_ID = 0x4E575344
 """``PRAGMA application_id`` ("NWSD"): tells our cache from any other SQLite file."""
@@ -272,7 +273,123 @@ _V5 = """
 ALTER TABLE bodies ADD COLUMN images TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+FOLDS: tuple[tuple[str, str], ...] = (
+    ("œ", "oe"),
+    ("Œ", "oe"),
+    ("æ", "ae"),
+    ("Æ", "ae"),
+    ("ß", "ss"),
+    ("ẞ", "ss"),
+    ("ø", "o"),
+    ("Ø", "o"),
+    ("ł", "l"),
+    ("Ł", "l"),
+    ("đ", "d"),
+    ("Đ", "d"),
+    ("ħ", "h"),
+    ("Ħ", "h"),
+    ("þ", "th"),
+    ("Þ", "th"),
+    ("ĳ", "ij"),
+    ("Ĳ", "ij"),
+    ("ı", "i"),
+    ("ﬀ", "ff"),
+    ("ﬁ", "fi"),
+    ("ﬂ", "fl"),
+    ("ﬃ", "ffi"),
+    ("ﬄ", "ffl"),
+    ("ﬅ", "st"),
+    ("ﬆ", "st"),
+)
+"""Letters that FTS5's ``remove_diacritics`` leaves as they are (ligatures and letters
+with a stroke, which Unicode does not decompose), spelt as people type them: the
+index holds ``oeufs`` for "œufs", and :func:`newsreader.store.query.fold` makes the
+same of the query. Part of migration 6: a change here is a new migration that
+rebuilds the index, or the words already indexed would no longer be found."""
+
+UNDATED = "0000-00-00T00:00:00Z"
+"""The ``sort_key`` of an article without a date: below every real instant, so that
+"newest first" lists them last (newest stored first among them)."""
+
+
+def _folded(column: str) -> str:
+    """SQL for ``column`` with :data:`FOLDS` applied (plain ``replace`` calls, so the
+    triggers need no function of ours and any SQLite can write the cache)."""
+    expression = column
+    for letter, spelled in FOLDS:
+        expression = f"replace({expression}, '{letter}', '{spelled}')"
+    return expression
+
+
+def _index_values(row: str, named: bool = False) -> str:
+    """The folded title, lede and text of ``row`` (``AS`` their names if ``named``)."""
+    return ", ".join(
+        _folded(f"{row}.{column}") + (f" AS {column}" if named else "")
+        for column in ("title", "lede", "text")
+    )
+
+
+_V6 = f"""
+-- Search finds "œufs" for oeufs, "cœur" for coeur, "Straße" for strasse: the index
+-- holds the words with the letters of FOLDS spelt out. Its content is the view
+-- folded_bodies (the indexed bodies, folded), so that FTS5's own integrity check and
+-- 'rebuild' see what the triggers indexed; snippets are made from the text as written
+-- (store/query.py maps the folded matches back: one letter becomes letters, so every
+-- word keeps its place). The index is made again, with prefix indexes for the last
+-- word typed, and the triggers of migration 3 fold what they index.
+DROP TRIGGER bodies_insert;
+DROP TRIGGER bodies_delete;
+DROP TRIGGER bodies_update;
+DROP TRIGGER bodies_indexed;
+DROP TRIGGER bodies_unindexed;
+DROP TABLE search;
+
+CREATE VIEW folded_bodies AS
+    SELECT rid, {_index_values("bodies", named=True)} FROM bodies WHERE indexed;
+
+CREATE VIRTUAL TABLE search USING fts5(
+    title, lede, text,
+    content = 'folded_bodies', content_rowid = 'rid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+INSERT INTO search (search, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)');
+INSERT INTO search (search, rank) VALUES ('automerge', 8);
+INSERT INTO search (search) VALUES ('rebuild');
+
+CREATE TRIGGER bodies_insert AFTER INSERT ON bodies WHEN new.indexed BEGIN
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, {_index_values("new")});
+END;
+
+CREATE TRIGGER bodies_delete AFTER DELETE ON bodies WHEN old.indexed BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, {_index_values("old")});
+END;
+
+CREATE TRIGGER bodies_update AFTER UPDATE OF title, lede, text ON bodies
+WHEN old.indexed AND new.indexed BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, {_index_values("old")});
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, {_index_values("new")});
+END;
+
+CREATE TRIGGER bodies_indexed AFTER UPDATE OF indexed ON bodies
+WHEN NOT old.indexed AND new.indexed BEGIN
+    INSERT INTO search (rowid, title, lede, text) VALUES (new.rid, {_index_values("new")});
+END;
+
+CREATE TRIGGER bodies_unindexed AFTER UPDATE OF indexed ON bodies
+WHEN old.indexed AND NOT new.indexed BEGIN
+    INSERT INTO search (search, rowid, title, lede, text)
+        VALUES ('delete', old.rid, {_index_values("old")});
+END;
+
+-- Undated articles go to the end of "newest first" instead of the top (they were
+-- sorted by when they were fetched).
+UPDATE articles SET sort_key = '{UNDATED}' WHERE published IS NULL AND updated IS NULL;
+"""  # noqa: S608 - FOLDS and UNDATED are this module's constants
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """SQL scripts, in order; index n upgrades version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

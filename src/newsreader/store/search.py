@@ -18,33 +18,70 @@ from newsreader.rows import SearchHit
 from newsreader.store.articles import FIRST_OF_STORY, LIST_COLUMNS, NAMES, STATE_COLUMNS
 from newsreader.store.base import StoreBase
 from newsreader.store.columns import make, records
-from newsreader.store.query import HIGHLIGHT_END, HIGHLIGHT_START, fts_query, split_highlights
+from newsreader.store.query import (
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    fold,
+    make_snippet,
+    parse_query,
+)
 
-__all__ = ["HITS", "SEARCH_CANDIDATES", "UNINDEXED_HITS", "SearchMixin"]
+__all__ = ["SEARCH_CANDIDATES", "SearchMixin", "hits_sql"]
 
 SEARCH_CANDIDATES = 2000
 """How many of the most recent matches :meth:`SearchMixin.search` ranks (see there)."""
 
-HITS = f"""
-SELECT {LIST_COLUMNS},
-    snippet(search, -1, :start, :end, '…', 16) AS snippet, search.rank AS rank,
-    {STATE_COLUMNS}
-FROM search
-CROSS JOIN articles AS a ON a.rid = search.rowid
-CROSS JOIN reader_state AS st ON st.rid = a.rid {NAMES}"""  # noqa: S608
-""":class:`~newsreader.rows.SearchHit` rows (``snippet`` still marked, not yet split
-into text and highlights) for ``search MATCH :match``, with their reading state."""
+_RANKED = """
+WITH ranked AS MATERIALIZED (
+    SELECT {fts}.rowid AS rid,
+        {fts}.rank
+        - 1e6 * ({fts}.rowid IN (SELECT rowid FROM {fts}
+            WHERE {fts} MATCH :in_title AND rowid >= :floor))
+        - 1e3 * ({fts}.rowid IN (SELECT rowid FROM {fts}
+            WHERE {fts} MATCH :in_lede AND rowid >= :floor)) AS tiered
+    FROM {fts} CROSS JOIN articles AS a ON a.rid = {fts}.rowid
+    WHERE {fts} MATCH :match AND {fts}.rowid >= :floor {where}
+    ORDER BY tiered LIMIT :limit OFFSET :offset)
+SELECT {columns},
+    highlight({fts}, 0, :start, :end) AS marked_title,
+    highlight({fts}, 1, :start, :end) AS marked_lede,
+    highlight({fts}, 2, :start, :end) AS marked_text,
+    written.{original}title AS written_title, written.{original}lede AS written_lede,
+    written.{original}text AS written_text,
+    ranked.tiered AS rank, {state}
+FROM ranked
+CROSS JOIN {fts} ON {fts}.rowid = ranked.rid
+CROSS JOIN articles AS a ON a.rid = ranked.rid
+CROSS JOIN {written} AS written ON written.rid = ranked.rid
+CROSS JOIN reader_state AS st ON st.rid = a.rid {names}
+WHERE {fts} MATCH :match
+ORDER BY ranked.tiered"""
+"""A page of :class:`~newsreader.rows.SearchHit` rows from the FTS table ``{fts}``,
+best first: articles with a searched word in their title, then in their lede, then
+the rest, each group by bm25 (whose column weights alone cannot put a title first:
+FTS5 adds the weighted counts before it saturates them, so five mentions in a body
+outweigh one in a title). Each row carries its columns as indexed, matches marked
+(``marked_*``), and as written (``written_*``, from ``{written}``), from which
+:func:`~newsreader.store.query.make_snippet` makes the snippet. Only the page is
+marked (the ranking reads the index alone)."""
 
-UNINDEXED_HITS = f"""
-SELECT {LIST_COLUMNS},
-    snippet(unindexed, -1, :start, :end, '…', 16) AS snippet,
-    bm25(unindexed, 10.0, 4.0, 1.0) AS rank,
-    {STATE_COLUMNS}
-FROM temp.unindexed
-CROSS JOIN articles AS a ON a.rid = unindexed.rowid
-CROSS JOIN reader_state AS st ON st.rid = a.rid {NAMES}"""  # noqa: S608
-""":data:`HITS` from the bodies left out of the index (see :func:`_search_unindexed`),
-ranked with the weights of ``search``."""
+_WRITTEN = {"search": ("bodies", ""), "unindexed": ("temp.unindexed_text", "written_")}
+"""Where each FTS table's text as written is, and its columns' prefix there."""
+
+
+def hits_sql(fts: str, where: str = "") -> str:
+    """:data:`_RANKED` for the FTS table ``fts`` with extra conditions ``where``."""
+    written, original = _WRITTEN[fts]
+    return _RANKED.format(
+        fts=fts,
+        where=where,
+        columns=LIST_COLUMNS,
+        state=STATE_COLUMNS,
+        names=NAMES,
+        written=written,
+        original=original,
+    )
+
 
 _FLOOR = """
 SELECT min(rowid) FROM (
@@ -69,26 +106,38 @@ def _search_unindexed(
 ) -> list[dict[str, Any]]:
     """Matches among the bodies a sync left out of the search index, for a cache that
     cannot be written (so cannot index them): they go into an index in this
-    connection's memory, built on the first search and kept with the connection."""
+    connection's memory, built on the first search and kept with the connection (its
+    text in ``temp.unindexed_text``, folded as in ``search`` and as written, for the
+    snippets)."""
     if not conn.execute("SELECT 1 FROM bodies WHERE indexed = 0 LIMIT 1").fetchone():
         return []
     built = conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'unindexed'").fetchone()
     if not built:
         conn.execute(
+            "CREATE TABLE temp.unindexed_text (rid INTEGER PRIMARY KEY, title, lede, text,"
+            " written_title, written_lede, written_text)"
+        )
+        conn.execute(
             "CREATE VIRTUAL TABLE temp.unindexed USING fts5("
-            "title, lede, text, tokenize = 'unicode61 remove_diacritics 2')"
+            "title, lede, text, content = 'unindexed_text', content_rowid = 'rid',"
+            " tokenize = 'unicode61 remove_diacritics 2')"
         )
-        conn.executemany(
-            "INSERT INTO temp.unindexed (rowid, title, lede, text) VALUES (?, ?, ?, ?)",
-            (
-                (rid, title, lede, text or index_text(html))
-                for rid, title, lede, text, html in conn.execute(
-                    "SELECT rid, title, lede, text, html FROM bodies WHERE indexed = 0"
-                ).fetchall()
-            ),
+        conn.execute(
+            "INSERT INTO unindexed (unindexed, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')"
         )
-    sql = f"{UNINDEXED_HITS} WHERE unindexed MATCH :match {where} ORDER BY rank"
-    return records(conn.execute(sql + " LIMIT :limit + :offset", params))
+        rows = [
+            (rid, title, lede, text or index_text(html))
+            for rid, title, lede, text, html in conn.execute(
+                "SELECT rid, title, lede, text, html FROM bodies WHERE indexed = 0"
+            ).fetchall()
+        ]
+        folded = [
+            (rid, fold(title or ""), fold(lede or ""), fold(text or ""), title, lede, text)
+            for rid, title, lede, text in rows
+        ]
+        conn.executemany("INSERT INTO temp.unindexed_text VALUES (?, ?, ?, ?, ?, ?, ?)", folded)
+        conn.execute("INSERT INTO unindexed (unindexed) VALUES ('rebuild')")
+    return records(conn.execute(hits_sql("unindexed", where), {**params, "floor": 0}))
 
 
 def _in_section(section: str | None, stories: bool) -> str:
@@ -102,7 +151,10 @@ def _in_section(section: str | None, stories: bool) -> str:
 
 
 def _hit(record: dict[str, Any]) -> SearchHit:
-    snippet, spans = split_highlights(record["snippet"] or "")
+    columns = ("title", "lede", "text")
+    written = [record.pop(f"written_{column}") for column in columns]
+    marked = [record.pop(f"marked_{column}") for column in columns]
+    snippet, spans = make_snippet(written, marked)
     return make(SearchHit, {**record, "snippet": snippet, "highlights": spans})
 
 
@@ -158,9 +210,9 @@ class SearchMixin(StoreBase):
         candidates: int = SEARCH_CANDIDATES,
         stories: bool = False,
     ) -> list[SearchHit]:
-        """Full-text search over title, lede and body, best first (bm25: title counts
-        most), accents and case ignored. ``query`` is free text (see
-        :func:`newsreader.store.query.fts_query`).
+        """Full-text search over title, lede and body, best first (title hits, then
+        lede hits, then the rest, each by bm25), accents, case and ligatures ignored.
+        ``query`` is free text (see :mod:`newsreader.store.query`).
 
         bm25 ranks the ``candidates`` most recently stored matches: all of them for a
         specific query, the recent ones for a word found in half the cache, which keeps
@@ -169,8 +221,8 @@ class SearchMixin(StoreBase):
         With ``stories``, a story that several sources carry is one hit (the first
         stored article of it, as in the reader's virtual lists).
         """
-        match = fts_query(query)
-        if match is None:
+        parsed = parse_query(query)
+        if parsed is None:
             return []
         self._index_before_search()
         marks = (HIGHLIGHT_START, HIGHLIGHT_END)
@@ -178,7 +230,7 @@ class SearchMixin(StoreBase):
 
         def work(conn: sqlite3.Connection) -> list[SearchHit]:
             params = {
-                "match": match,
+                **parsed._asdict(),
                 "section": section,
                 "candidates": candidates,
                 "start": marks[0],
@@ -193,9 +245,7 @@ class SearchMixin(StoreBase):
             (floor,) = conn.execute(_FLOOR.format(where=where), params).fetchone()
             found = []
             if floor is not None:
-                sql = f"{HITS} WHERE search MATCH :match AND search.rowid >= :floor {where}"
-                sql += " ORDER BY search.rank LIMIT :limit OFFSET :offset"
-                found = records(conn.execute(sql, {**params, "floor": floor}))
+                found = records(conn.execute(hits_sql("search", where), {**params, "floor": floor}))
             hits = [_hit(record) for record in found + extra]
             if extra:
                 hits = sorted(hits, key=lambda hit: hit.rank)[offset : offset + limit]
@@ -218,9 +268,10 @@ class SearchMixin(StoreBase):
     ) -> tuple[int, int]:
         """How many hits :meth:`search` pages through for ``query`` (at most
         ``candidates``, see there), and how many articles match in all."""
-        match = fts_query(query)
-        if match is None:
+        parsed = parse_query(query)
+        if parsed is None:
             return 0, 0
+        match = parsed.match
         self._index_before_search()
         where = _in_section(section, stories)
 
@@ -228,7 +279,9 @@ class SearchMixin(StoreBase):
             params = {"match": match, "section": section, "candidates": candidates}
             (total,) = conn.execute(_COUNT.format(where=where), params).fetchone()
             if self.read_only and _search_unindexed(
-                conn, where, {**params, "start": "", "end": "", "limit": 1, "offset": 0}
+                conn,
+                where,
+                {**parsed._asdict(), **params, "start": "", "end": "", "limit": 1, "offset": 0},
             ):
                 sql = _COUNT_UNINDEXED.format(where=where)
                 (unindexed,) = conn.execute(sql, params).fetchone()

@@ -30,6 +30,7 @@ from newsreader.content.sanitize import clean_line, clean_text, safe_url
 from newsreader.errors import StoreError
 from newsreader.ids import ID_LENGTH
 from newsreader.models import Article, Image
+from newsreader.store.schema import UNDATED
 
 __all__ = [
     "ArticleInput",
@@ -233,10 +234,11 @@ def _future_limit(fetched_at: str) -> str:
 
 
 def _sort_key(date_key: str | None, fetched_at: str) -> str:
-    """Order by the article's date; a date far in the future (a feed's typo) would pin
-    the article to the top for years, so it counts as the fetch time instead."""
+    """Order by the article's date (published, else updated); an undated article sorts
+    after every dated one. A date far in the future (a feed's typo) would pin the
+    article to the top for years, so it counts as the fetch time instead."""
     if not date_key:
-        return fetched_at
+        return UNDATED
     return fetched_at if date_key > _future_limit(fetched_at) else date_key
 
 
@@ -286,11 +288,21 @@ def _nonblank(new: str | None, old: str | None) -> str | None:
     return old if new is None or new == "" else new
 
 
+_SourceSections = dict[int, tuple[str | None, bool]]
+"""Each source's configured section, and whether the source is a folder."""
+
+
 def _section_name(
-    source_sections: dict[int, str | None], owner: int | None, category: str | None
+    source_sections: _SourceSections, owner: int | None, category: str | None
 ) -> str | None:
-    """Where an article is filed: its source's section, else its own category."""
-    return (source_sections.get(owner) if owner is not None else None) or category
+    """Where an article is filed: its source's section, else its own category. A
+    folder's subfolders are sections under its section (``Notes/Voyages``)."""
+    section, folder = (
+        source_sections.get(owner, (None, False)) if owner is not None else (None, False)
+    )
+    if section and folder and category:
+        return f"{section}/{category}"
+    return section or category
 
 
 def upsert(
@@ -304,7 +316,10 @@ def upsert(
     """Write ``rows`` (already :func:`prepare`-d, ids unique) inside the caller's
     transaction; see the module docstring for the rules."""
     source_id: int | None = None
-    source_sections = dict(conn.execute("SELECT id, section FROM sources").fetchall())
+    source_sections: _SourceSections = {
+        rid: (section, bool(folder))
+        for rid, section, folder in conn.execute("SELECT id, section, kind = 'folder' FROM sources")
+    }
     if source is not None:
         found = conn.execute("SELECT id FROM sources WHERE name = ?", (source,)).fetchone()
         if found is None:
@@ -372,7 +387,7 @@ def _insert_new(
     rows: list[_Row],
     source_id: int | None,
     sections: _Sections,
-    source_sections: dict[int, str | None],
+    source_sections: _SourceSections,
     now: str,
     defer_index: bool,
 ) -> None:
@@ -458,7 +473,7 @@ def _update_changed(
     conn: sqlite3.Connection,
     candidates: dict[int, tuple[_Row, int | None]],
     sections: _Sections,
-    source_sections: dict[int, str | None],
+    source_sections: _SourceSections,
     now: str,
     defer_index: bool,
 ) -> list[str]:
