@@ -100,8 +100,6 @@ class ConfigError(NewsreaderError):
     """The configuration file is invalid."""
 
 
-
-
 class StoreCorruptError(StoreError):
     """The cache is damaged and could not be repaired (no room for the copy of the
     damage, or another process holds a file whose header is gone).
@@ -117,8 +115,6 @@ class StoreReadOnlyError(StoreError):
 
 class AmbiguousIdError(UsageError):
     """An id prefix matches more than one cached article: type more characters."""
-
-
 
 
 class AuthError(FetchError):
