@@ -107,6 +107,12 @@ def _open_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--offline", action="store_true", default=argparse.SUPPRESS, help="read the cache only"
     )
+    cmd.add_argument(
+        "--comments",
+        action="store_true",
+        help="print the article's comments after it (fetched from its comment feed or "
+        "page, and cached; --offline prints the cached ones)",
+    )
     cmd.set_defaults(handler=_lazy("read", "cmd_open"))
 
 
