@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -84,9 +83,7 @@ def _article(number: int, text: str, language: str | None = "en", **fields: obje
 
 def test_the_list_rows_carry_the_reading_time(tmp_path: Path) -> None:
     with Store.open(tmp_path / "c.db") as store:
-        store.upsert_articles(
-            None, [_article(1, ENGLISH * 250), _article(2, CHINESE * 100, "zh")]
-        )
+        store.upsert_articles(None, [_article(1, ENGLISH * 250), _article(2, CHINESE * 100, "zh")])
         minutes = {row.title: row.minutes for row in store.articles()}
         assert minutes == {"T1": 10, "T2": round(2200 / 255)}
         entry = Article(
