@@ -119,6 +119,12 @@ def _open_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--plain", action="store_true", help="never render or page: print the text as it is"
     )
+    cmd.add_argument(
+        "--comments",
+        action="store_true",
+        help="print the article's comments after it (fetched from its comment feed or "
+        "page, and cached; --offline prints the cached ones)",
+    )
     cmd.set_defaults(handler=_lazy("read", "cmd_open"))
 
 

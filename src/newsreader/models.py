@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-__all__ = ["Article", "Document", "Feed", "FeedItem", "Image", "RawDocument"]
+__all__ = ["Article", "Comment", "Document", "Feed", "FeedItem", "Image", "RawDocument"]
 
 
 class RawDocument(NamedTuple):
@@ -76,7 +76,35 @@ class Article(NamedTuple):
     """A feed entry's HTML not yet turned into ``markdown`` (done on first reading, see
     :mod:`newsreader.reading`): converting every entry of every sync would cost more
     than the whole rest of a sync. ``text`` holds a quick plain-text version meanwhile."""
+    comment_count: int | None = None
+    """How many comments the publisher counts (``slash:comments``, ``thr:total``, or the
+    comments read from its page or feed); None when nothing says."""
+    comments_feed: str | None = None
+    """The feed of its comments (``wfw:commentRss``, Atom ``link rel="replies"``)."""
+    comments_page: str | None = None
+    """The page that shows its comments (RSS ``<comments>``)."""
     kind: Literal["article"] = "article"
+
+
+class Comment(NamedTuple):
+    """One reader's comment on an article, from a comment feed or the article's page.
+
+    Untrusted like any other text: ``markdown`` and ``text`` come out of the same
+    sanitising converter as article bodies."""
+
+    id: str | None
+    """The comment's own id (feed guid, Atom id, or the page's anchor): what replies
+    name in ``parent``."""
+    parent: str | None = None
+    """The id of the comment it answers (RFC 4685 ``thr:in-reply-to``); None for a
+    comment on the article itself."""
+    author: str | None = None
+    published: str | None = None
+    """ISO 8601, the publisher's offset kept."""
+    url: str | None = None
+    """Where the comment can be read on the web (http/https only)."""
+    markdown: str = ""
+    text: str = ""
 
 
 class FeedItem(NamedTuple):
@@ -96,6 +124,12 @@ class FeedItem(NamedTuple):
     section: str | None = None
     """The entry's first category, if any."""
     language: str | None = None
+    comment_count: int | None = None
+    """``slash:comments``, ``thr:total`` or the replies link's ``thr:count``."""
+    comments_feed: str | None = None
+    """``wfw:commentRss``, or an Atom ``link rel="replies"`` to a feed."""
+    comments_page: str | None = None
+    """RSS ``<comments>``, or an Atom ``link rel="replies"`` to a page."""
 
     @property
     def summary(self) -> str | None:

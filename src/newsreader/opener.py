@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from newsreader.errors import FetchError, NewsreaderError, NotCachedError
 from newsreader.ids import ID_PATTERN, article_id
-from newsreader.models import Article, Document
+from newsreader.models import Article, Document, RawDocument
 from newsreader.sources.limits import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ class Opened(NamedTuple):
     """One line: a cached copy was shown because the network failed, or the cache
     could not be written."""
     from_cache: bool = False
+    raw: RawDocument | None = None
+    """The bytes it was read from (None for a cached copy): a page's static comments
+    are read from them."""
 
 
 def looks_like_url(target: str) -> bool:
@@ -88,7 +91,7 @@ def open_location(
                 raise
             return Opened(cached, warning=f"{error}; showing the cached copy", from_cache=True)
         document = parse_document(raw)
-        return Opened(document, warning=_remember(store, document))
+        return Opened(document, warning=_remember(store, document), raw=raw)
     if not os.path.exists(target) and ID_PATTERN.fullmatch(target):
         cached = _cached(store, target)
         if cached is None:
@@ -96,5 +99,6 @@ def open_location(
         return Opened(cached, from_cache=True)
     from newsreader.sources.local import read_file
 
-    document = parse_document(read_file(target))
-    return Opened(document, warning=_remember(store, document))
+    raw = read_file(target)
+    document = parse_document(raw)
+    return Opened(document, warning=_remember(store, document), raw=raw)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
-    from newsreader.models import Document
+    from newsreader.models import Comment, Document
     from newsreader.table import Column
 
 __all__ = [
@@ -113,32 +113,34 @@ def emit(listing: Listing[Any] | Details, fmt: str) -> None:
     write(LIST_FORMATS[fmt](listing))
 
 
-def _markdown(document: Document) -> str:
+def _markdown(document: Document, comments: Sequence[Comment] | None = None) -> str:
     from newsreader.render import render
 
-    return render(document, markdown=True)
+    return render(document, markdown=True, comments=comments)
 
 
-def _text(document: Document) -> str:
+def _text(document: Document, comments: Sequence[Comment] | None = None) -> str:
     from newsreader.render import render
 
-    return render(document, markdown=False)
+    return render(document, markdown=False, comments=comments)
 
 
-def _document_json(document: Document) -> str:
+def _document_json(document: Document, comments: Sequence[Comment] | None = None) -> str:
     from newsreader.render import document_json
 
-    return json_text(document_json(document))
+    return json_text(document_json(document, comments))
 
 
-DOCUMENT_FORMATS: dict[str, Callable[[Document], str]] = {
+DOCUMENT_FORMATS: dict[str, Callable[..., str]] = {
     "md": _markdown,
     "text": _text,
     "json": _document_json,
 }
-"""``--format`` of ``open``; the first is the default."""
+"""``--format`` of ``open``; the first is the default. Each takes the document and,
+for an article, its comments (None: not asked for)."""
 
 
-def emit_document(document: Document, fmt: str) -> None:
-    """Print one article or feed in ``fmt`` (one of :data:`DOCUMENT_FORMATS`)."""
-    write(DOCUMENT_FORMATS[fmt](document))
+def emit_document(document: Document, fmt: str, comments: Sequence[Comment] | None = None) -> None:
+    """Print one article or feed in ``fmt`` (one of :data:`DOCUMENT_FORMATS`), with
+    the article's ``comments`` when they were asked for."""
+    write(DOCUMENT_FORMATS[fmt](document, comments))

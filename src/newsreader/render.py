@@ -7,12 +7,13 @@ JSON shape is the scripting API: the same keys for every document (missing value
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from newsreader.content.markdown import escape_inline, markdown_url
-from newsreader.models import Article, Document, Feed, FeedItem
+from newsreader.models import Article, Comment, Document, Feed, FeedItem
 
-__all__ = ["document_json", "metadata_line", "render"]
+__all__ = ["comments_json", "document_json", "metadata_line", "render", "render_comments"]
 
 _SUMMARY_PREVIEW = 400
 
@@ -69,13 +70,53 @@ def _feed_line(feed: Feed) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def document_json(document: Document) -> dict[str, Any]:
-    """The JSON object for one document (the ``--format json`` API)."""
+def _comment_line(comment: Comment) -> str:
+    return " · ".join(p for p in (comment.author or "(anonymous)", comment.published) if p)
+
+
+def render_comments(comments: Sequence[Comment], *, markdown: bool) -> str:
+    """The comments as a section that follows the article: a heading, then each
+    comment (author · date, its text), replies nested under what they answer (a
+    quote level per reply in Markdown, two spaces of indent in text)."""
+    from newsreader.content.comments import depths
+
+    count = len(comments)
+    heading = f"Comments ({count})" if count else "Comments: none"
+    blocks = [f"## {heading}" if markdown else heading]
+    for depth, comment in zip(depths(comments), comments, strict=True):
+        meta = _comment_line(comment)
+        if markdown:
+            lines = [f"**{escape_inline(meta)}**", "", *comment.markdown.splitlines()]
+            prefix = "> " * depth
+            blocks.append("\n".join((prefix + line).rstrip() for line in lines))
+        else:
+            lines = [meta, *comment.text.splitlines()]
+            blocks.append("\n".join(("  " * depth + line).rstrip() for line in lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def comments_json(comments: Sequence[Comment]) -> list[dict[str, Any]]:
+    """The comments as JSON records, in reading order, each with its ``depth``."""
+    from newsreader.content.comments import depths
+
+    return [
+        {**comment._asdict(), "depth": depth}
+        for depth, comment in zip(depths(comments), comments, strict=True)
+    ]
+
+
+def document_json(document: Document, comments: Sequence[Comment] | None = None) -> dict[str, Any]:
+    """The JSON object for one document (the ``--format json`` API); an article's
+    ``comments`` are null unless they were asked for."""
     if isinstance(document, Article):
+        from newsreader.content.readtime import reading_minutes
+
         data = document._asdict()
         data.pop("content_html", None)  # internal: entry HTML waiting to become Markdown
         data["headings"] = list(document.headings)
         data["images"] = [image._asdict() for image in document.images]
+        data["reading_minutes"] = reading_minutes(document.text, document.language)
+        data["comments"] = comments_json(comments) if comments is not None else None
         return {"kind": data.pop("kind"), **data}
     return {
         "kind": "feed",
@@ -109,9 +150,17 @@ def document_json(document: Document) -> dict[str, Any]:
     }
 
 
-def render(document: Document, *, markdown: bool) -> str:
+def render(document: Document, *, markdown: bool, comments: Sequence[Comment] | None = None) -> str:
     """The whole printout of one document as Markdown or plain text, ending with a
-    newline (JSON is :func:`document_json`, printed by :mod:`newsreader.output`)."""
+    newline, its ``comments`` after it when given (JSON is :func:`document_json`,
+    printed by :mod:`newsreader.output`)."""
+    printed = _render(document, markdown=markdown)
+    if comments is None:
+        return printed
+    return printed + "\n" + render_comments(comments, markdown=markdown)
+
+
+def _render(document: Document, *, markdown: bool) -> str:
     title = document.title or "(untitled)"
     if isinstance(document, Article):
         meta = metadata_line(document)

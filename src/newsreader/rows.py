@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsreader.models import Article
+from newsreader.models import Article, Comment
 
 __all__ = [
     "ALSO_SEPARATOR",
     "ArticleRef",
+    "CachedComments",
     "Headline",
     "SearchHit",
     "SectionCount",
@@ -62,6 +63,10 @@ class ArticleRef:
     also: str | None = None
     """The other sources carrying the same story, separated by U+001F (which no stored
     name contains), None if none; :func:`sources_of` splits it."""
+    minutes: int | None = None
+    """Reading time in minutes (None while not counted; 0 for no text)."""
+    comment_count: int | None = None
+    """Comments, as the feed counts them or as many as were fetched; None if unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,10 @@ class StoredArticle:
     """UTC, when the cache first stored it."""
     changed_at: str
     """UTC, when its content last changed in the cache."""
+    minutes: int | None = None
+    """Reading time in minutes (None while not counted)."""
+    comments_fetched_at: str | None = None
+    """UTC, when its comments were last fetched into the cache (None: never)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +149,8 @@ class SearchHit:
     updated_since_read: bool = False
     also: str | None = None
     """The other sources carrying the same story, as in :class:`ArticleRef`."""
+    minutes: int | None = None
+    comment_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,3 +182,12 @@ class SourceState:
     """New articles stored by the last upsert."""
     last_updated: int
     """Articles whose content changed in the last upsert."""
+
+
+@dataclass(frozen=True, slots=True)
+class CachedComments:
+    """An article's comments as the cache last stored them, in reading order."""
+
+    comments: tuple[Comment, ...]
+    fetched_at: str | None
+    """UTC, when they were fetched; None when they never were."""

@@ -11,7 +11,8 @@ from newsreader.commands import Context, local_time, warn, write
 from newsreader.errors import NotCachedError, StoreError, UsageError
 
 if TYPE_CHECKING:
-    from newsreader.models import Document
+    from newsreader.models import Comment, Document
+    from newsreader.opener import Opened
     from newsreader.rows import ArticleRef, SearchHit
     from newsreader.store import Store
 
@@ -96,8 +97,37 @@ def cmd_open(ctx: Context, args: argparse.Namespace) -> int:
     )
     if opened.warning:
         warn(f"warning: {opened.warning}")
-    _show(DOCUMENT_FORMATS[args.format](opened.document), args.format, args.plain)
+    comments = None
+    if args.comments:
+        comments = _comments(ctx, store, opened, args.timeout or DEFAULT_TIMEOUT)
+    _show(DOCUMENT_FORMATS[args.format](opened.document, comments), args.format, args.plain)
     return 0
+
+
+def _comments(
+    ctx: Context, store: Store | None, opened: Opened, timeout: float
+) -> tuple[Comment, ...]:
+    """The comments of the article just opened (``--comments``)."""
+    from newsreader.discussion import load_comments
+    from newsreader.models import Article
+
+    document = opened.document
+    if not isinstance(document, Article):
+        raise UsageError("--comments is for articles, not feeds")
+    if document.id and store is not None:
+        # The cached article knows what its feed announced (its comment feed).
+        stored = store.article(document.id)
+        if stored is not None:
+            document = stored.article._replace(
+                comments_feed=document.comments_feed or stored.article.comments_feed,
+                comments_page=document.comments_page or stored.article.comments_page,
+            )
+    discussion = load_comments(
+        document, store=store, offline=ctx.offline, timeout=timeout, raw=opened.raw
+    )
+    if discussion.warning:
+        warn(f"warning: {discussion.warning}")
+    return discussion.comments
 
 
 def _flags(row: ArticleRef) -> str:

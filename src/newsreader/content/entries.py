@@ -56,6 +56,9 @@ def entry_article(
         language=item.language or feed.language,
         source=feed.title,
         content_html=html,
+        comment_count=item.comment_count,
+        comments_feed=item.comments_feed,
+        comments_page=item.comments_page,
     )
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "parse_feed",
     "parse_json_feed",
     "parse_xml_feed",
+    "prepare_xml",
     "shorten",
     "summary_text",
 ]
@@ -91,7 +92,7 @@ def _char_ref(match: re.Match[str]) -> str:
     return match.group(0) if clean_text(char) == char else char
 
 
-def _prepare_xml(text: str) -> bytes:
+def prepare_xml(text: str) -> bytes:
     """Make feed text safe and parseable: no entity declarations, UTF-8 bytes, and no
     character (raw or as a reference) that :func:`clean_text` would remove, so that
     every string the parser returns is clean without another pass."""
@@ -261,8 +262,8 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     import fastfeedparser
 
     head = text[:4096]
-    data = _prepare_xml(text)
     try:
+        data = prepare_xml(text)
         parsed = fastfeedparser.parse(data)
     except Exception as error:  # noqa: BLE001 - the parser raises ValueError, lxml errors, ...
         message = str(error).split("\n")[0][:120]
@@ -273,6 +274,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     items = []
     entries = parsed.get("entries") or []
     dates = _entry_dates(data, len(entries))
+    threads = _comment_links(data, text, base, entries)
     for number, entry in enumerate(entries):
         published, updated = dates[number] if dates else (entry.get("published"), None)
         link = safe_url(_first_text(entry.get("link"), entry.get("id")), base)
@@ -297,6 +299,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
                 summary_html=summary_html,
                 content_html=content if content is not None else summary_html,
                 section=_entry_section(entry.get("tags")),
+                **threads.get(number, {}),
             )
         )
     ttl = _TTL.search(head) or _TTL.search(text[:65536])
@@ -313,6 +316,39 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
         items=tuple(items),
         ttl=int(ttl.group(1)) if ttl else None,
     )
+
+
+def _comment_links(
+    data: bytes, text: str, base: str | None, entries: list[Any]
+) -> dict[int, dict[str, Any]]:
+    """What the feed says of each entry's comments, by entry number (see
+    :func:`newsreader.content.comments.announced`), for the entries that say something.
+    Entries are matched by position when the walk found as many as the parser, else by
+    id or link."""
+    from newsreader.content.comments import announced, mentions_comments
+
+    if not entries or not mentions_comments(text):
+        return {}
+    found = announced(data, base)
+    if len(found) != len(entries):
+        by_key = {key: item for item in found for key in item.keys}
+        matched = []
+        for entry in entries:
+            keys = (entry.get("id"), entry.get("link"))
+            matched.append(
+                next((by_key[k] for k in keys if isinstance(k, str) and k in by_key), None)
+            )
+    else:
+        matched = list(found)
+    return {
+        number: {
+            "comment_count": item.total,
+            "comments_feed": item.feed,
+            "comments_page": item.page,
+        }
+        for number, item in enumerate(matched)
+        if item is not None and (item.total is not None or item.feed or item.page)
+    }
 
 
 def _json_authors(node: dict[str, Any]) -> str | None:

@@ -13,7 +13,7 @@ words per minute than English (their words are longer), not because their reader
 
 from __future__ import annotations
 
-import re
+from newsreader.lazy_pattern import LazyPattern
 
 __all__ = ["reading_minutes"]
 
@@ -40,8 +40,9 @@ _WORDS_PER_MINUTE = 200
 _CHARACTER_RATES = {"zh": 255, "ja": 357}
 _CHARACTERS_PER_MINUTE = 300
 # Han ideographs (with extension A) and Japanese kana: one character, one count.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+# Compiled on first use: the store imports this module, and `newsreader open` starts often.
+_CJK = LazyPattern(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = LazyPattern(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 def _primary(language: str | None) -> str:

@@ -13,7 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from newsreader.content.sanitize import clean_line, clean_text
+from newsreader.content.readtime import reading_minutes
+from newsreader.content.sanitize import clean_line, clean_text, index_text
 from newsreader.errors import AmbiguousIdError
 from newsreader.ids import ID_PATTERN
 from newsreader.models import Article, Image
@@ -68,11 +69,13 @@ STATE_COLUMNS = """
         WHERE o.story_of = a.rid AND coalesce(os.name, o.publisher) IS NOT NULL
         UNION ALL
         SELECT cs.name FROM carriers AS c JOIN sources AS cs ON cs.id = c.source_id
-        WHERE c.rid = a.rid)) AS also"""
+        WHERE c.rid = a.rid)) AS also,
+    a.minutes AS minutes, a.comment_count AS comment_count"""
 """The reading state of ``articles AS a`` joined with ``reader_state AS st``, its row
-number (the paging cursor), and ``also``: the other sources of its story (see
+number (the paging cursor), ``also``: the other sources of its story (see
 migration 4 in :mod:`newsreader.store.schema`), two small index probes a row,
-separated by U+001F (a control character: never part of a stored name)."""
+separated by U+001F (a control character: never part of a stored name), and the
+reading time and comment count the list shows."""
 
 _REF_COLUMNS = f"{LIST_COLUMNS}, {STATE_COLUMNS}"
 
@@ -108,6 +111,9 @@ SELECT a.id AS "article.id", a.title AS "article.title", a.url AS "article.url",
     b.headings AS "article.headings", b.images AS "article.images",
     a.publisher AS "article.source",
     a.image AS "article.image", b.html AS "article.content_html",
+    a.comment_count AS "article.comment_count", a.comments_feed AS "article.comments_feed",
+    a.comments_page AS "article.comments_page",
+    a.minutes AS minutes, a.comments_fetched_at AS comments_fetched_at,
     src.name AS source, st.read AS read, st.starred AS starred, st.read_at AS read_at,
     st.read AND st.read_version < a.version AS updated_since_read,
     a.fetched_at AS fetched_at, a.changed_at AS changed_at
@@ -223,8 +229,16 @@ class ArticlesMixin(StoreBase):
         entry still counts as unchanged. The entry HTML, no longer needed, is dropped.
         """
         lines = [line for line in (clean_line(h) for h in headings) if line]
+        text = clean_text(text)
 
         def work(conn: sqlite3.Connection) -> bool:
+            found = conn.execute("SELECT language FROM articles WHERE id = ?", (ref,)).fetchone()
+            if found is None:
+                return False
+            conn.execute(
+                "UPDATE articles SET minutes = ? WHERE id = ?",
+                (reading_minutes(text, found[0]), ref),
+            )
             return bool(
                 conn.execute(
                     "UPDATE bodies SET markdown = ?, text = ?, headings = ?, html = NULL,"
@@ -232,7 +246,7 @@ class ArticlesMixin(StoreBase):
                     " WHERE rid = (SELECT rid FROM articles WHERE id = ?)",
                     (
                         clean_text(markdown),
-                        clean_text(text),
+                        text,
                         json.dumps(lines, ensure_ascii=False) if lines else None,
                         clean_line(lede),
                         image_list(images),
@@ -242,6 +256,40 @@ class ArticlesMixin(StoreBase):
             )
 
         return self._run(work, write=True)
+
+    def count_pending(self, *, batch: int = 500, limit: int | None = None) -> int:
+        """Count the reading time of the articles stored without one (before the cache
+        kept it, or kept as entry HTML), ``batch`` rows a transaction; returns how many.
+
+        The reader runs it in the background after it starts and after a sync."""
+        if self.read_only:
+            return 0
+        done = 0
+        while limit is None or done < limit:
+            size = batch if limit is None else min(batch, limit - done)
+
+            def work(conn: sqlite3.Connection, size: int = size) -> int:
+                rows = conn.execute(
+                    "SELECT a.rid, a.language, b.text, b.html"
+                    " FROM articles AS a INDEXED BY articles_uncounted"
+                    " LEFT JOIN bodies AS b ON b.rid = a.rid"
+                    " WHERE a.minutes IS NULL LIMIT ?",
+                    (size,),
+                ).fetchall()
+                conn.executemany(
+                    "UPDATE articles SET minutes = ? WHERE rid = ?",
+                    [
+                        (reading_minutes(text or index_text(html), language), rid)
+                        for rid, language, text, html in rows
+                    ],
+                )
+                return len(rows)
+
+            count = self._run(work, write=True)
+            done += count
+            if count < size:
+                break
+        return done
 
     # --- reading -----------------------------------------------------------------------
 

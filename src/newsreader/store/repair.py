@@ -4,8 +4,8 @@ Damage is never deleted. First the damaged file and its WAL are *copied* to
 ``newsreader.db.corrupt-<UTC timestamp>`` (``-wal``), byte for byte, before any
 connection of this process closes (a closing connection may checkpoint into the file).
 Then every row that still reads (sources, sections, articles and their bodies, reader
-state, the reader's remembered state) is copied into a new store, which takes the
-damaged one's place in one of two ways:
+state, cached comments, the reader's remembered state) is copied into a new store,
+which takes the damaged one's place in one of two ways:
 
 - **In place**, when SQLite can still open a write transaction on the file (pages
   damaged, header intact: the usual case, "database disk image is malformed"). The new
@@ -314,8 +314,20 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> Salvaged:
         ui_columns = _common(source, target, "ui_state")
         if ui_columns:
             _insert(target, "ui_state", ui_columns, _all_rows(source, "ui_state", ui_columns))
+        _comments(source, target)
         _link_stories(source, target)
     return Salvaged(articles=articles, lost=lost, sources=len(kept["sources"]))
+
+
+def _comments(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """The cached comments of the articles that were saved (offline reading)."""
+    columns = _common(source, target, "comments")
+    if "rid" not in columns:
+        return
+    kept = {rid for (rid,) in target.execute("SELECT rid FROM articles")}
+    rid_at = columns.index("rid")
+    rows = [row for row in _all_rows(source, "comments", columns) if row[rid_at] in kept]
+    _insert(target, "comments", columns, rows)
 
 
 def _link_stories(source: sqlite3.Connection, target: sqlite3.Connection) -> None:

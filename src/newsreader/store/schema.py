@@ -389,7 +389,38 @@ END;
 UPDATE articles SET sort_key = '{UNDATED}' WHERE published IS NULL AND updated IS NULL;
 """  # noqa: S608 - FOLDS and UNDATED are this module's constants
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+_READING_AND_COMMENTS = """
+-- Reading time and comments. Written to run after any other migration: it only adds
+-- columns and a table of its own, whatever version it takes the cache to.
+-- minutes: reading time of the body (newsreader.content.readtime), NULL until counted
+-- (an entry kept as HTML is counted when its text is made; older rows are counted by
+-- Store.count_pending, the partial index finding them).
+ALTER TABLE articles ADD COLUMN minutes INTEGER;
+CREATE INDEX articles_uncounted ON articles(rid) WHERE minutes IS NULL;
+-- What the feed announces: a count (slash:comments, thr:total), the feed of the
+-- comments (wfw:commentRss, Atom link rel="replies") and the page that shows them
+-- (RSS <comments>). Not content: a new count never makes the article "changed".
+ALTER TABLE articles ADD COLUMN comment_count INTEGER;
+ALTER TABLE articles ADD COLUMN comments_feed TEXT;
+ALTER TABLE articles ADD COLUMN comments_page TEXT;
+-- The comments last fetched, kept for offline reading, in reading order; replaced
+-- whole by the next successful fetch, never blanked by a failed one.
+ALTER TABLE articles ADD COLUMN comments_fetched_at TEXT;
+CREATE TABLE comments (
+    rid INTEGER NOT NULL REFERENCES articles(rid) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    id TEXT,
+    parent TEXT,
+    author TEXT,
+    published TEXT,
+    url TEXT,
+    markdown TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (rid, position)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _READING_AND_COMMENTS)
 """SQL scripts, in order; index n upgrades version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from newsreader.store.articles import ArticlesMixin
 from newsreader.store.base import StoreBase, print_notice
+from newsreader.store.comments import CommentsMixin
 from newsreader.store.maintenance import DEFAULT_KEEP, MaintenanceMixin, StoreInfo
 from newsreader.store.reader_state import ReaderStateMixin
 from newsreader.store.search import SEARCH_CANDIDATES, SearchMixin
@@ -27,6 +28,7 @@ __all__ = ["DEFAULT_KEEP", "SEARCH_CANDIDATES", "Store", "StoreInfo", "print_not
 class Store(
     SourcesMixin,
     ArticlesMixin,
+    CommentsMixin,
     ReaderStateMixin,
     MaintenanceMixin,  # before SearchMixin, which it builds on
     SearchMixin,

@@ -13,6 +13,9 @@ The rules that keep a cache trustworthy live here:
 - A new article with the title of another source's article stored within a day of it
   is the same story (``story_of``, see migration 4 in :mod:`newsreader.store.schema`);
   it joins that story read if the story was read.
+- What a feed says about an article's comments (a count, the comment feed, the page)
+  and its reading time are not content: they are written when they change, without
+  a new version, so a comment count that grows never marks an article "changed".
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from newsreader.content.dates import utc_key
+from newsreader.content.readtime import reading_minutes
 from newsreader.content.sanitize import clean_line, clean_text, safe_url
 from newsreader.errors import StoreError
 from newsreader.ids import ID_LENGTH
@@ -108,6 +112,11 @@ class _Row(NamedTuple):
     mtime: float | None
     content_hash: str
     date_key: str | None
+    minutes: int | None
+    """Reading time of ``text``; None for an entry kept as HTML (counted later)."""
+    comment_count: int | None
+    comments_feed: str | None
+    comments_page: str | None
 
 
 # Columns of articles/bodies that carry content, in the order of _Row and the SELECT below.
@@ -224,7 +233,18 @@ def prepare(item: Article | ArticleInput) -> _Row:
         mtime=mtime,
         content_hash=digest,
         date_key=published_key or updated_key,
+        minutes=reading_minutes(text, language) if text or not html else None,
+        comment_count=_count(article.comment_count),
+        comments_feed=safe_url(article.comments_feed),
+        comments_page=safe_url(article.comments_page),
     )
+
+
+def _count(value: object) -> int | None:
+    """A comment count as stored: a non-negative integer SQLite can hold, else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        return None
+    return value
 
 
 @functools.lru_cache(maxsize=64)
@@ -263,8 +283,8 @@ class _Sections:
 _INSERT_ARTICLE = """
 INSERT INTO articles (id, source_id, section_id, category, title, url, author, published,
     updated, language, publisher, image, sort_key, fetched_at, changed_at, content_hash,
-    origin, mtime)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    origin, mtime, minutes, comment_count, comments_feed, comments_page)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_BODY = """
 INSERT INTO bodies (rid, title, lede, text, markdown, headings, html, images, indexed)
@@ -277,6 +297,25 @@ SELECT a.rid, a.category, a.title, a.url, a.author, a.published, a.updated, a.la
 FROM articles AS a JOIN bodies AS b ON b.rid = a.rid
 WHERE a.rid IN (SELECT value FROM json_each(?))
 """
+
+
+def _update_extras(conn: sqlite3.Connection, rid: int, row: _Row, old: tuple[object, ...]) -> None:
+    """Write what the feed now says of the comments, and a reading time not yet known,
+    when they differ from the stored ones (one UPDATE only then: a sync of ten
+    thousand unchanged entries writes nothing)."""
+    old_minutes, *old_links = old
+    new = (row.comment_count, row.comments_feed, row.comments_page)
+    changed = any(
+        value is not None and value != was for value, was in zip(new, old_links, strict=True)
+    )
+    if not changed and (old_minutes is not None or row.minutes is None):
+        return
+    conn.execute(
+        "UPDATE articles SET comment_count = coalesce(?, comment_count),"
+        " comments_feed = coalesce(?, comments_feed), comments_page = coalesce(?, comments_page),"
+        " minutes = coalesce(minutes, ?) WHERE rid = ?",
+        (*new, row.minutes, rid),
+    )
 
 
 def _needs_text(row: _Row) -> bool:
@@ -329,8 +368,9 @@ def upsert(
     existing = {
         row[1]: row
         for row in conn.execute(
-            "SELECT rid, id, source_id, content_hash, origin, mtime FROM articles "
-            "WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT rid, id, source_id, content_hash, origin, mtime, minutes, comment_count,"
+            " comments_feed, comments_page FROM articles"
+            " WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps([row.id for row in rows]),),
         )
     }
@@ -343,11 +383,12 @@ def upsert(
         if old is None:
             fresh.append(row)
             continue
-        rid, _, owner, old_hash, old_origin, old_mtime = old
+        rid, _, owner, old_hash, old_origin, old_mtime = old[:6]
         if source_id is not None and owner is not None and owner != source_id:
             carried.append((rid, source_id))
             unchanged += 1
             continue
+        _update_extras(conn, rid, row, old[6:])
         new_owner = owner if owner is not None else source_id
         if old_hash == row.content_hash:
             if new_owner != owner or (row.origin, row.mtime) != (old_origin, old_mtime):
@@ -417,6 +458,10 @@ def _insert_new(
                 row.content_hash,
                 row.origin,
                 row.mtime,
+                row.minutes,
+                row.comment_count,
+                row.comments_feed,
+                row.comments_page,
             )
             for row in rows
         ],
@@ -516,7 +561,8 @@ def _update_changed(
             "UPDATE articles SET category = ?, title = ?, url = ?, author = ?, published = ?,"
             " updated = ?, language = ?, publisher = ?, image = ?, source_id = ?,"
             " section_id = ?, sort_key = ?, changed_at = ?, version = version + 1,"
-            " content_hash = ?, origin = coalesce(?, origin), mtime = coalesce(?, mtime)"
+            " content_hash = ?, origin = coalesce(?, origin), mtime = coalesce(?, mtime),"
+            " minutes = CASE WHEN ? THEN ? ELSE minutes END"
             " WHERE rid = ?",
             (
                 *small,
@@ -527,6 +573,8 @@ def _update_changed(
                 row.content_hash,
                 row.origin,
                 row.mtime,
+                body[1] != old_text or body[3] != old_html,  # a new body: its own time
+                row.minutes,
                 rid,
             ),
         )

@@ -11,7 +11,10 @@ article shows before the rest is wrapped.
 Nothing here parses Rich or Textual markup: text goes into ``Text.append`` as plain
 strings, so ``[bold]`` or ``[@click=app.quit]`` in an article stays literal. Links
 become numbered, clickable spans whose ``@click`` action carries only the link's
-index (never the URL), and only http, https and mailto links get one.
+index (never the URL), and only http, https and mailto links get one. A figure
+(``![caption](src)``, its caption on the line below) is one line, ``▣ caption``, whose
+click runs ``open_figure`` with the figure's index: the reader has no pictures to
+show, but it can open one (terminal graphics can come later).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from newsreader.lazy_pattern import LazyPattern
 from newsreader.tui.text import is_openable, one_line
 
 __all__ = [
+    "FIGURE_MARK",
     "MAX_MARKDOWN",
     "MEASURE",
     "Block",
@@ -56,6 +60,9 @@ _HOLD = LazyPattern(r"[ \u00a0\u202f](?=[:;»!?])|(?<=«)[ \u00a0\u202f]|[\u00a0
 _STAND_INS = {" ": "\ue00a", "\u00a0": "\ue00b", "\u202f": "\ue00c"}
 _BACK = {ord(stand_in): space for space, stand_in in _STAND_INS.items()}
 _SPACES = LazyPattern(r"[ \t]{2,}")
+
+FIGURE_MARK = "▣"
+"""Where a figure stands in the text."""
 
 _QUOTE = "▌ "
 _BULLETS = ("•", "◦", "▪")
@@ -110,6 +117,8 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     """Link targets by index; the ``@click`` action of a link names only its index."""
+    figures: list[str] = field(default_factory=list)
+    """Picture addresses (http, https) by index, for ``open_figure``."""
 
 
 _parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
@@ -132,6 +141,18 @@ def make_console(width: int) -> Console:
 def link_style(styles: MarkdownStyles, index: int) -> Style:
     """The style of link number ``index``: underlined, clicking runs ``open_link``."""
     return styles.link + Style(meta={"@click": ("open_link", (index,))})
+
+
+def figure_style(styles: MarkdownStyles, index: int) -> Style:
+    """The style of figure number ``index``: a link's, clicking runs ``open_figure``."""
+    return styles.link + Style(meta={"@click": ("open_figure", (index,))})
+
+
+def _caption_repeated(children: list[Token]) -> bool:
+    """A paragraph that starts with a figure and goes on with nothing but its caption
+    (how figures are written: the caption as text below the picture)."""
+    rest = "".join(child.content for child in children[1:] if child.type in ("text", "code_inline"))
+    return _fold_space(rest) in ("", _fold_space(children[0].content))
 
 
 @dataclass(slots=True)
@@ -198,7 +219,10 @@ class _Builder:
             return style
 
         link_after_spaces = spaces_before = glued = False
-        for child in token.children or ():
+        children = list(token.children or ())
+        if children and children[0].type == "image" and _caption_repeated(children):
+            children = children[:1]  # the placeholder already says the caption
+        for child in children:
             kind = child.type
             if kind == "text":
                 raw = clean_text(child.content)
@@ -233,7 +257,13 @@ class _Builder:
                     stack.append(Style())
             elif kind == "image":
                 alt = one_line(child.content, "image")
-                text.append(f"[image: {alt}]", current() + styles.meta)
+                src = str(child.attrs.get("src") or "")
+                if is_openable(src) and not src.lower().startswith("mailto:"):
+                    self.doc.figures.append(src)
+                    style = current() + figure_style(styles, len(self.doc.figures) - 1)
+                else:
+                    style = current() + styles.meta
+                text.append(f"{FIGURE_MARK} {alt}", style)
             elif kind in ("strong_close", "em_close", "s_close", "link_close"):
                 if stack:
                     stack.pop()

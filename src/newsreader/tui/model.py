@@ -83,6 +83,10 @@ class Row:
     """A search result's matching passage (plain text)."""
     highlights: tuple[tuple[int, int], ...] = ()
     """The matched words in :attr:`snippet`, as ``(start, end)`` offsets."""
+    minutes: int | None = None
+    """Reading time (None while the cache has not counted it)."""
+    comments: int | None = None
+    """Comment count, as the feed announced it or as many as were fetched."""
 
     @classmethod
     def from_ref(cls, ref: ArticleRef) -> Row:
@@ -97,6 +101,8 @@ class Row:
             updated=ref.updated_since_read,
             ref=ref,
             also=sources_of(ref.also, ref.source),
+            minutes=ref.minutes,
+            comments=ref.comment_count,
         )
 
     @classmethod
@@ -111,6 +117,8 @@ class Row:
             read=stored.read,
             starred=stored.starred,
             updated=stored.updated_since_read,
+            minutes=stored.minutes,
+            comments=stored.article.comment_count,
         )
 
     @classmethod
@@ -127,6 +135,8 @@ class Row:
             also=sources_of(hit.also, hit.source),
             snippet=hit.snippet,
             highlights=hit.highlights,
+            minutes=hit.minutes,
+            comments=hit.comment_count,
         )
 
     @property

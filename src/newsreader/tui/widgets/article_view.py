@@ -1,4 +1,5 @@
-"""The article pane: title, metadata, lede and body, drawn with the line API.
+"""The article pane: title, metadata, lede and body (and its comments, once fetched),
+drawn with the line API.
 
 The body is laid out by :mod:`newsreader.tui.markdown` in a thread worker: the first
 screenful is shown as soon as it is wrapped, the rest follows, so a 200 KB article
@@ -23,7 +24,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from newsreader.lazy_pattern import LazyPattern
-from newsreader.models import Article
+from newsreader.models import Article, Comment
 from newsreader.tui.markdown import Document, MarkdownStyles, layout, make_console, parse
 from newsreader.tui.text import local_stamp, one_line, publisher_time
 
@@ -43,6 +44,8 @@ class Shown:
     updated_since_read: bool = False
     scroll: int = 0
     """Line to scroll to once laid out (a restored position)."""
+    comments: tuple[Comment, ...] | None = None
+    """Its comments, shown below it (None: not fetched)."""
 
 
 class ArticleView(ScrollView, can_focus=True):
@@ -55,7 +58,8 @@ class ArticleView(ScrollView, can_focus=True):
     | `g`/`G`, `home`/`end` | Top / bottom |
 
     Clicking a link posts :class:`LinkClicked`; only http, https and mailto links are
-    clickable, and the screen decides what opening means.
+    clickable, and the screen decides what opening means. A figure is one line,
+    ``▣ caption``; clicking it posts :class:`FigureClicked` with the picture's address.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,6 +101,18 @@ class ArticleView(ScrollView, can_focus=True):
         def control(self) -> ArticleView:
             return self.view
 
+    class FigureClicked(Message):
+        """A figure's placeholder was clicked: its picture is wanted."""
+
+        def __init__(self, view: ArticleView, url: str) -> None:
+            super().__init__()
+            self.view = view
+            self.url = url
+
+        @property
+        def control(self) -> ArticleView:
+            return self.view
+
     class LaidOut(Message):
         """The whole article is laid out (tests and the benchmark wait for this)."""
 
@@ -114,6 +130,8 @@ class ArticleView(ScrollView, can_focus=True):
         """Shown, dimmed, when no article is."""
         self.lines: list[Strip] = []
         self.links: list[str] = []
+        self.figures: list[str] = []
+        """The pictures of the figures shown, by index (http and https only)."""
         self.complete = False
         """True once every line is laid out."""
         self._document: Document | None = None
@@ -145,6 +163,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.placeholder = message
         self.lines = []
         self.links = []
+        self.figures = []
         self.complete = False
         self._cache.clear()
         self.virtual_size = Size(0, 0)
@@ -244,15 +263,17 @@ class ArticleView(ScrollView, can_focus=True):
         meta = metadata_text(article, styles, updated_since_read=shown.updated_since_read)
         if meta.plain:
             header.append(meta)
-        return parse(
-            article.markdown or article.text or "", styles, header=header, lede=article.lede
-        )
+        body = article.markdown or article.text or ""
+        if shown.comments is not None:
+            body = f"{body}\n\n{comments_markdown(shown.comments)}"
+        return parse(body, styles, header=header, lede=article.lede)
 
     def _deliver(self, token: int, document: Document, lines: list[Strip], complete: bool) -> None:
         if token != self._token:
             return  # a newer article (or width) took over
         self._document = document
         self.links = document.links
+        self.figures = document.figures
         self.lines = lines
         self.complete = complete
         self.placeholder = ""
@@ -332,6 +353,11 @@ class ArticleView(ScrollView, can_focus=True):
         if 0 <= index < len(self.links):
             self.post_message(self.LinkClicked(self, self.links[index]))
 
+    def action_open_figure(self, index: int) -> None:
+        """Run by a click on a figure's placeholder (its meta carries only the index)."""
+        if 0 <= index < len(self.figures):
+            self.post_message(self.FigureClicked(self, self.figures[index]))
+
     def action_line_down(self) -> None:
         self.scroll_to(y=self.scroll_y + 1, animate=False)
 
@@ -369,8 +395,11 @@ def author_name(author: str | None) -> str:
 def metadata_text(
     article: Article, styles: MarkdownStyles, *, updated_since_read: bool = False
 ) -> Text:
-    """``section · author · published · updated …`` (what is known of it), in local
-    time; the publisher's own time follows in parentheses when it differs."""
+    """``section · author · published · updated … · 4 min · 12 comments`` (what is
+    known of it), in local time; the publisher's own time follows in parentheses when
+    it differs."""
+    from newsreader.content.readtime import reading_minutes
+
     published = local_stamp(article.published)
     there = publisher_time(article.published)
     if published and there:
@@ -378,6 +407,12 @@ def metadata_text(
     parts = [one_line(article.section), author_name(article.author), published]
     if article.updated and article.updated != article.published:
         parts.append(f"updated {local_stamp(article.updated)}")
+    minutes = reading_minutes(article.text, article.language)
+    if minutes:
+        parts.append(f"{minutes} min")
+    count = article.comment_count
+    if count:
+        parts.append(f"{count} comment{'s' if count != 1 else ''}")
     text = Text(" · ".join(part for part in parts if part), style=styles.meta, end="")
     if updated_since_read:
         text.append("  ↻ changed since you read it", styles.notice)
@@ -388,3 +423,22 @@ _ADDRESS_AND_NAME = LazyPattern(
     r"\s*(?:[^\s@()<>]+@[^\s@()<>]+\s*\((?P<name>[^()]+)\)"
     r"|(?P<before>[^<>@]+?)\s*(?:<[^<>\s]+@[^<>\s]+>|\([^()\s]+@[^()\s]+\)))\s*"
 )
+
+
+def comments_markdown(comments: tuple[Comment, ...]) -> str:
+    """The comments as a Markdown section below the article: each one's author and
+    local time in bold, then its text, a reply one quote level under what it answers.
+    Comment text is already safe Markdown (it was converted and sanitised like a body);
+    the names are escaped here."""
+    from newsreader.content.comments import depths
+    from newsreader.content.markdown import escape_inline
+
+    count = len(comments)
+    blocks = [f"## Comments ({count})" if count else "## Comments: none"]
+    for depth, comment in zip(depths(comments), comments, strict=True):
+        who = author_name(comment.author) or "(anonymous)"
+        meta = " · ".join(part for part in (who, local_stamp(comment.published)) if part)
+        lines = [f"**{escape_inline(meta)}**", "", *comment.markdown.splitlines()]
+        prefix = "> " * depth
+        blocks.append("\n".join((prefix + line).rstrip() for line in lines))
+    return "\n\n".join(blocks)

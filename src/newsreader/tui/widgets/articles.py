@@ -38,6 +38,28 @@ GAP = 2
 """Cells between the title, the source and the age: a date never runs into a name."""
 SNIPPET_INDENT = 4
 """A search result's passage starts under its title."""
+TIME_WIDTH = 7
+"""The reading time column: ``4 min`` … ``999 min``."""
+COMMENTS_WIDTH = 5
+"""The comment count column: ``❝12``, up to ``❝9999``."""
+DETAILS_FROM = 60
+"""Narrower lists leave reading times and comment counts out."""
+COMMENT_MARK = "❝"
+"""Before a comment count (a quotation mark: what others said)."""
+
+
+def reading_time(minutes: int | None) -> str:
+    """``4 min``; empty when unknown or no text."""
+    if not minutes:
+        return ""
+    return f"{min(minutes, 999)} min"
+
+
+def comment_label(count: int | None) -> str:
+    """``❝12``; empty for none."""
+    if not count:
+        return ""
+    return f"{COMMENT_MARK}{min(count, 9999)}"
 
 
 class ArticleList(RowList):
@@ -51,8 +73,9 @@ class ArticleList(RowList):
     | `enter`, click | Open the article |
 
     Markers: `●` unread, `↻` changed since read, `★` starred; `+1` after the source: one
-    more source carries the story. Titles are cut by terminal cells, so CJK and emoji
-    keep the source and age columns aligned.
+    more source carries the story. Before the source, the reading time (`4 min`) and
+    the comment count (`❝12`), when the list is wide enough and some row has one.
+    Titles are cut by terminal cells, so CJK and emoji keep the columns aligned.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -63,6 +86,7 @@ class ArticleList(RowList):
         "article-list--star",
         "article-list--source",
         "article-list--age",
+        "article-list--details",
         "article-list--more",
         "article-list--snippet",
         "article-list--match",
@@ -120,6 +144,8 @@ class ArticleList(RowList):
         self._asked_before = False
         self._index: dict[str, int] = {}
         self._source_width = 0
+        self._times = False
+        self._comments = False
         self.border_title = "Articles"
 
     @property
@@ -229,8 +255,11 @@ class ArticleList(RowList):
         self._measure()
 
     def _measure(self) -> None:
-        """The source column's width: the widest source label loaded."""
+        """The source column's width: the widest source label loaded; whether any
+        loaded row has a reading time or comments to show."""
         self._source_width = max((cell_width(self._source(row)) for row in self.rows), default=0)
+        self._times = any(row.minutes for row in self.rows)
+        self._comments = any(row.comments for row in self.rows)
 
     def update_row(self, article_id: str, **changes: Any) -> Row | None:
         """Change one row in place (read, starred...); returns the new row."""
@@ -239,6 +268,9 @@ class ArticleList(RowList):
             return None
         row = replace(self.rows[index], **changes)
         self.rows[index] = row
+        if "comments" in changes and row.comments and not self._comments:
+            self._comments = True
+            self.refresh()
         self.refresh_row(index)
         return row
 
@@ -326,7 +358,10 @@ class ArticleList(RowList):
         when = age(row.sort_key, self.now)
         show_source = width >= SOURCE_FROM and self._source_width > 0
         source_width = min(self._source_width, SOURCE_WIDTH, width // 3) if show_source else 0
+        show_time = width >= DETAILS_FROM and self._times
+        show_comments = width >= DETAILS_FROM and self._comments
         fixed = 4 + (source_width + GAP if show_source else 0) + GAP + AGE_WIDTH + 1
+        fixed += (TIME_WIDTH + 1 if show_time else 0) + (COMMENTS_WIDTH + 1 if show_comments else 0)
         title_room = max(width - fixed, 4)
         title = truncate(one_line(row.title, "(untitled)"), title_room)
         title_style = self._style("article-list--unread" if row.unread else "article-list--read")
@@ -338,6 +373,12 @@ class ArticleList(RowList):
             Segment(title, title_style),
             Segment(" " * (title_room - cell_width(title))),
         ]
+        details = self._style("article-list--details")
+        if show_time:
+            segments.append(Segment(" " + reading_time(row.minutes).rjust(TIME_WIDTH), details))
+        if show_comments:
+            label = comment_label(row.comments)
+            segments.append(Segment(" " + label.rjust(COMMENTS_WIDTH), details))
         if show_source:
             more = f" +{len(row.also)}" if row.also else ""  # cut the name, never the +1
             source = truncate(one_line(row.source), max(source_width - len(more), 1)) + more

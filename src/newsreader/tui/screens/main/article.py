@@ -2,8 +2,9 @@
 
 What happens to one article lives here, apart from the lists: loading it (and marking
 it read, and remembering it, unless the cache is read-only), which article a key
-applies to, the read and star toggles written in the background, and what may be
-opened from it: links (http, https, mailto), the browser, the clipboard, and a path or
+applies to, the read and star toggles written in the background, its comments (fetched
+in the background, cached, shown below it), and what may be opened from it: links
+(http, https, mailto), its figures' pictures, the browser, the clipboard, and a path or
 URL opened through the same pipeline as ``newsreader open``.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import replace
 from textual import work
 from textual.message import Message
 
-from newsreader.models import Article
+from newsreader.models import Article, Comment
 from newsreader.rows import StoredArticle
 from newsreader.tui.model import Row, SectionKey
 from newsreader.tui.screens.main.concern import Concern, Selection
@@ -167,6 +168,10 @@ class ArticleConcern(Concern):
         """A link in the article was clicked."""
         self._open_url(url, schemes=("http", "https", "mailto"))
 
+    def open_figure(self, url: str) -> None:
+        """A figure's placeholder was clicked: its picture opens as a link does."""
+        self._open_url(url)
+
     def open_in_browser(self) -> None:
         article = self._shown_article()
         if article is not None:
@@ -199,6 +204,58 @@ class ArticleConcern(Concern):
             return
         self.app.open_url(url)
         self.notify(f"Opening {one_line(url)[:100]}", markup=False, timeout=3)
+
+    # -- comments -------------------------------------------------------------------------
+
+    def show_comments(self) -> None:
+        """Fetch the shown article's comments (its comment feed or page, through the
+        same HTTP limits as everything) and show them below it; offline, or when the
+        fetch fails, the cached ones."""
+        shown = self.view.shown
+        if shown is None:
+            self.notify("Open an article first (enter).", timeout=3)
+            return
+        article = shown.article
+        if not article.id:
+            self.notify("A feed has no comments; open one of its articles.", timeout=3)
+            return
+        where = "the cache" if self.reader.offline else "the web"
+        self.notify(f"Fetching the comments from {where}…", timeout=3)
+        self._load_comments(shown.key, article)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="comments",
+        exit_on_error=False,
+        description="Fetching the comments",
+    )
+    def _load_comments(self, key: str, article: Article) -> None:
+        from newsreader.discussion import load_comments
+
+        reader = self.reader
+        stored = self.store.article(article.id) if article.id else None
+        if stored is not None:  # what the last sync knows of where its comments are
+            article = stored.article
+        discussion = load_comments(
+            article, store=self.store, offline=reader.offline, timeout=reader.config.timeout
+        )
+        self.deliver(self._comments_loaded, key, discussion.comments, discussion.warning)
+
+    def _comments_loaded(
+        self, key: str, comments: tuple[Comment, ...], warning: str | None
+    ) -> None:
+        shown = self.view.shown
+        if shown is None or shown.key != key:
+            return  # another article was opened meanwhile
+        self.view.show(replace(shown, comments=comments, scroll=int(self.view.scroll_y)))
+        self.articles.update_row(shown.article.id, comments=len(comments))
+        if warning:
+            self.notify(one_line(warning), severity="warning", markup=False)
+        else:
+            count = len(comments)
+            found = f"{count} comment{'s' if count != 1 else ''}" if count else "No comments"
+            self.notify(f"{found}, below the article.", timeout=3)
 
     # -- locations ------------------------------------------------------------------------
 

@@ -245,6 +245,24 @@ class ListsConcern(Concern):
         self._take_counts(start.counts)
         self._show_sections(select=start.key)
         self._set_rows(start.rows, start.has_more, reset=True)
+        self.count_reading_times()
+
+    def count_reading_times(self) -> None:
+        """Count, in the background, the reading times the cache does not hold yet
+        (articles stored before it kept them, entries kept as HTML), then show them."""
+        if not self.store.read_only:
+            self._count_pending()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="reading-times",
+        exit_on_error=False,
+        description="Counting reading times",
+    )
+    def _count_pending(self) -> None:
+        if self.store.count_pending():
+            self.deliver(self.refresh_rows)
 
     # -- sections -------------------------------------------------------------------------
 

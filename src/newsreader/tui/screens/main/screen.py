@@ -68,6 +68,7 @@ class MainScreen(Screen[None]):
     | `r`/`R` | Sync the current source / all sources |
     | `E` | The sources whose last sync failed, and why |
     | `o` | Open the article in the browser |
+    | `c` | Fetch and show the article's comments |
     | `y` | Copy the article's link |
     | `f` | Focus the ticker |
     | `t` | Pause / resume the ticker |
@@ -145,6 +146,14 @@ class MainScreen(Screen[None]):
             show=False,
             id="open-browser",
             tooltip="Open the article in the browser (http/https)",
+        ),
+        Binding(
+            "c",
+            "comments",
+            "Comments",
+            show=False,
+            id="show-comments",
+            tooltip="Fetch the article's comments and show them below it (cached)",
         ),
         Binding(
             "y",
@@ -492,6 +501,10 @@ class MainScreen(Screen[None]):
     def _link_clicked(self, event: ArticleView.LinkClicked) -> None:
         self.article.open_link(event.url)
 
+    @on(ArticleView.FigureClicked)
+    def _figure_clicked(self, event: ArticleView.FigureClicked) -> None:
+        self.article.open_figure(event.url)
+
     @on(Ticker.HeadlineChosen)
     def _headline_chosen(self, event: Ticker.HeadlineChosen) -> None:
         article_id = event.headline.id
@@ -508,6 +521,7 @@ class MainScreen(Screen[None]):
         self.lists.refresh_rows()
         self.lists.load_counts()
         self.headlines.load()
+        self.lists.count_reading_times()
 
     # -- unread navigation ----------------------------------------------------------------
 
@@ -589,6 +603,9 @@ class MainScreen(Screen[None]):
 
     def action_copy_link(self) -> None:
         self.article.copy_link()
+
+    def action_comments(self) -> None:
+        self.article.show_comments()
 
     def action_open_location(self) -> None:
         self.app.push_screen(
