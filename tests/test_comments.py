@@ -20,6 +20,7 @@ from newsreader.models import Article
 from newsreader.store import Store
 from newsreader.sync import run_sync
 from tests.server import LoopbackServer, static
+from tests.test_cli_scripting import validate
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -217,6 +218,7 @@ def test_open_id_comments_in_every_format_then_offline_and_after_a_failure(
     assert "**" not in text.stdout.split("Comments (3)")[1]
 
     data = cli("open", billet, "--comments", "--format", "json").json()
+    validate(data, "open")  # docs/output.schema.json describes the comments too
     assert data["comment_count"] == 3 and data["comments_feed"] == server.url("/billet/feed")
     assert [(c["author"], c["depth"]) for c in data["comments"]] == [
         ("Alice", 0),
