@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 
 TEXTS = ["", "Publié le 6 novembre 2025", "PHOTO: AFP / Getty Images", "a-b  c\nd", "été Été"]
 

@@ -13,13 +13,12 @@ names.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from newsreader import __version__
+from newsreader import __version__, startup
 from newsreader.errors import NewsreaderError, UsageError
 
 if TYPE_CHECKING:
@@ -446,13 +445,7 @@ def _run_reader(ctx: Context) -> int:
 
 _LONG_RUNNING = frozenset({"sync"})
 """Commands that churn through many documents; they (and the reader) keep the garbage
-collector's defaults. The other commands are one-shot: they spend most of their life
-importing modules whose objects all live until exit, which CPython's collector walks
-again at every threshold (about 15 ms of a 250 ms ``newsreader open``, for nothing to
-free) and once more at shutdown (about 30 ms, for memory the system takes back anyway).
-So they collect young objects every 100,000 allocations instead of every 700, and when
-done, with files and the cache closed, freeze what is left out of the collector's reach.
-"""
+collector's defaults; the others are one-shot (see :mod:`newsreader.startup`)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -469,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command_of(args_list)
     one_shot = command is not None and command not in _LONG_RUNNING
     if one_shot:
-        gc.set_threshold(100_000, 50, 50)
+        startup.tune_collector()
     wants_help = any(a in ("-h", "--help") for a in args_list)
     parser = build_parser(None if wants_help or command not in _SUBCOMMANDS else command)
     ctx = Context()
@@ -504,4 +497,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         ctx.close()
         if one_shot:
-            gc.freeze()
+            startup.freeze_collector()

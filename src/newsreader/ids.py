@@ -12,7 +12,7 @@ import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 
 __all__ = ["ID_PATTERN", "article_id", "normalize_url", "path_key"]
 

@@ -15,7 +15,7 @@ from itertools import islice
 
 from lxml import etree
 
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 
 __all__ = [
     "TEXT_BLOCKS",

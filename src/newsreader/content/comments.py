@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from newsreader.content.dates import parse_date, utc_key
 from newsreader.content.sanitize import clean_line, clean_text, safe_url
-from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Comment, RawDocument
+from newsreader.startup import LazyPattern
 
 if TYPE_CHECKING:
     from lxml.etree import _Element

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 
 __all__ = ["MAX_YEAR", "MIN_YEAR", "parse_date", "utc_key"]
 

@@ -60,8 +60,8 @@ from newsreader.content.metadata import (
 from newsreader.content.sanitize import safe_url
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, path_key
-from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Article, Image
+from newsreader.startup import LazyPattern
 
 __all__ = ["extract_article", "parse_html"]
 

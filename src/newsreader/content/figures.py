@@ -32,8 +32,8 @@ from newsreader.content.anchors import (
     slot,
 )
 from newsreader.content.sanitize import clean_line, safe_url
-from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Image
+from newsreader.startup import LazyPattern
 
 __all__ = [
     "FIGURE_MARK",

@@ -10,7 +10,6 @@ sanitiser pass for all of them.
 from __future__ import annotations
 
 import re
-import sys
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -131,28 +130,9 @@ class Body(NamedTuple):
 
 
 def _load_bs4() -> type[BeautifulSoup]:
-    # bs4 imports soupsieve (CSS selectors) when it can: 40-60 ms of regex compiling
-    # that `newsreader open` pays on every run and never uses. bs4 supports running
-    # without it, so keep it out unless something else in the process loaded it.
-    # Likewise its encoding detection (chardet, ~15 ms) is never used: markdownify is
-    # given text that content/charset.py already decoded; nor is the html5lib tree
-    # builder, which bs4 registers (importing html5lib, when installed) at import.
-    skipped = [
-        name for name in ("soupsieve", "chardet", "cchardet", "html5lib") if name not in sys.modules
-    ]
-    if "bs4" not in sys.modules:
-        for name in skipped:
-            sys.modules[name] = None  # type: ignore[assignment]
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # bs4 warns that selectors are off
-                import bs4  # noqa: F401
-        finally:
-            for name in skipped:
-                del sys.modules[name]
-    from bs4 import BeautifulSoup
+    from newsreader.startup import beautifulsoup
 
-    return BeautifulSoup
+    return beautifulsoup()
 
 
 def _unlinked(el: Any, text: str) -> str:

@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 from newsreader.content.dates import parse_date
 from newsreader.content.language import primary_language
 from newsreader.content.sanitize import clean_line, safe_url
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 
 __all__ = [
     "BYLINE_PREFIX",

@@ -13,7 +13,7 @@ words per minute than English (their words are longer), not because their reader
 
 from __future__ import annotations
 
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 
 __all__ = ["reading_minutes"]
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 
 __all__ = [
     "SAFE_LINK_SCHEMES",

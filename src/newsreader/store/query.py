@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 from newsreader.store.schema import FOLDS
 
 __all__ = [

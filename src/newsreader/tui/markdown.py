@@ -31,7 +31,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from newsreader.content.sanitize import clean_text
-from newsreader.lazy_pattern import LazyPattern
+from newsreader.startup import LazyPattern
 from newsreader.tui.text import is_openable, one_line
 
 __all__ = [

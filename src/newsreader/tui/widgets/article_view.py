@@ -23,8 +23,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from newsreader.lazy_pattern import LazyPattern
 from newsreader.models import Article, Comment
+from newsreader.startup import LazyPattern
 from newsreader.tui.markdown import Document, MarkdownStyles, layout, make_console, parse
 from newsreader.tui.text import local_stamp, one_line, publisher_time
 

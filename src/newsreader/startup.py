@@ -1,0 +1,125 @@
+"""Every start-up trick of newsreader, in one place, with what each is worth.
+
+``newsreader open FILE`` is a one-shot process that spends most of its life importing
+modules; these are what keep it short. Each was measured on the seed page with
+``python bench/startup.py`` (``newsreader open`` to a pipe, each trick turned off in
+turn, medians; see bench/README.md "Start-up"), and stays because it pays:
+
+- **The collector tuned for one-shot commands** (:func:`tune_collector`,
+  :func:`freeze_collector`; worth 19-37 % of ``open``). Everything imported lives until
+  exit, yet CPython's collector walks it again at every threshold and once more at
+  shutdown. One-shot commands collect young objects every 100,000 allocations instead
+  of every 700, and freeze what is left before exiting. ``sync`` and the reader, which
+  churn through documents, keep the defaults.
+- **bs4 without its optional imports** (:func:`beautifulsoup`; worth about 11 %). bs4
+  imports soupsieve (CSS selectors: 40-60 ms of regex compiling), chardet and html5lib
+  when they are installed; newsreader uses none of them (markdownify is given text that
+  ``content/charset.py`` already decoded).
+- **Regular expressions compiled on first use** (:class:`LazyPattern`; worth 3-4 %).
+  CPython compiles a pattern in Python code, 0.1 to 1 ms for each of the multilingual
+  word lists that ``content/`` matches page blocks against; a page needs about half of
+  them. Patterns that every document needs stay plain ``re.compile`` calls: the
+  indirection costs a little on each call, and they are called hundreds of thousands of
+  times in a sync.
+- **Imports inside the functions that need them**, everywhere a module is heavy and
+  only some commands use it (Textual, aiohttp, trafilatura, the store): not a helper,
+  a rule, checked by ``tests/test_layers.py`` for the reader's libraries.
+
+Dropped because it did not pay: importing the store's row types lazily (1-3 %, within
+the noise of the measurement, for seven extra import statements).
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+
+__all__ = ["LazyPattern", "beautifulsoup", "freeze_collector", "tune_collector"]
+
+
+def tune_collector() -> None:
+    """For a one-shot command: collect young objects every 100,000 allocations."""
+    gc.set_threshold(100_000, 50, 50)
+
+
+def freeze_collector() -> None:
+    """At the end of a one-shot command (files and cache closed): nothing left for the
+    collector to walk at shutdown."""
+    gc.freeze()
+
+
+def beautifulsoup() -> type[BeautifulSoup]:
+    """The ``BeautifulSoup`` class, imported without soupsieve, chardet, cchardet or
+    html5lib unless something else in the process already loaded them."""
+    skipped = [
+        name for name in ("soupsieve", "chardet", "cchardet", "html5lib") if name not in sys.modules
+    ]
+    if "bs4" not in sys.modules:
+        for name in skipped:
+            sys.modules[name] = None  # type: ignore[assignment]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # bs4 warns that selectors are off
+                import bs4  # noqa: F401
+        finally:
+            for name in skipped:
+                del sys.modules[name]
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup
+
+
+class LazyPattern:
+    """A stand-in for ``re.compile(source, flags)`` that compiles when first used."""
+
+    __slots__ = ("_compiled", "_flags", "_source")
+
+    def __init__(self, source: str, flags: int | re.RegexFlag = 0) -> None:
+        self._source = source
+        self._flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern (compiled now if it was not yet)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self._source, self._flags)
+        return compiled
+
+    @property
+    def pattern(self) -> str:
+        return self._source
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.search(string, pos, endpos)
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.match(string, pos, endpos)
+
+    def fullmatch(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
+        return self.compiled.fullmatch(string, pos, endpos)
+
+    def finditer(self, string: str) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(string)
+
+    def findall(self, string: str) -> list[Any]:
+        return self.compiled.findall(string)
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str]:
+        return self.compiled.split(string, maxsplit)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
+        return self.compiled.sub(repl, string, count)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self._source!r}, {self._flags!r})"
