@@ -14,6 +14,7 @@ which owns the connections; a new method goes to the mixin of its domain.
 
 from __future__ import annotations
 
+from newsreader.store.accounts import AccountsMixin
 from newsreader.store.articles import ArticlesMixin
 from newsreader.store.base import StoreBase, print_notice
 from newsreader.store.maintenance import DEFAULT_KEEP, MaintenanceMixin, StoreInfo
@@ -26,6 +27,7 @@ __all__ = ["DEFAULT_KEEP", "SEARCH_CANDIDATES", "Store", "StoreInfo", "print_not
 
 class Store(
     SourcesMixin,
+    AccountsMixin,
     ArticlesMixin,
     ReaderStateMixin,
     MaintenanceMixin,  # before SearchMixin, which it builds on
