@@ -171,12 +171,51 @@ def _add_options(cmd: argparse.ArgumentParser) -> None:
         default=None,
         help="fetch linked pages: auto (when entries are only summaries), always, never",
     )
+    cmd.add_argument(
+        "--account",
+        metavar="NAME",
+        help="subscribe on this aggregator account's server (--section is its folder)",
+    )
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_add"))
 
 
 def _remove_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("name", metavar="NAME")
+    cmd.add_argument(
+        "--account",
+        metavar="ACCOUNT",
+        help="unsubscribe on this aggregator account's server (NAME: the feed's title or URL)",
+    )
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_remove"))
+
+
+def _account_options(cmd: argparse.ArgumentParser) -> None:
+    actions = cmd.add_subparsers(
+        title="actions", metavar="ACTION", dest="action", required=True, parser_class=_Parser
+    )
+    add = actions.add_parser("add", help="log in to an aggregator and add it as an account")
+    add.add_argument("type", choices=("greader",), help="the API: greader (Google Reader API)")
+    add.add_argument("url", metavar="URL", help="where the API lives (see the README per server)")
+    add.add_argument("--user", required=True, help="the user name on the server")
+    add.add_argument("--name", help="name of the account (default: the server's host)")
+    secret = add.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="a command that prints the password (e.g. 'pass show miniflux')",
+    )
+    secret.add_argument(
+        "--password-env", metavar="VAR", help="an environment variable holding the password"
+    )
+    add.add_argument("--app-id", help="Inoreader: the registered app's id")
+    add.add_argument(
+        "--app-key-command", metavar="CMD", help="Inoreader: a command that prints the app key"
+    )
+    login = actions.add_parser("login", help="log in again (asks for the password if needed)")
+    login.add_argument("name", metavar="NAME")
+    remove = actions.add_parser("remove", help="forget an account (the server is untouched)")
+    remove.add_argument("name", metavar="NAME")
+    cmd.set_defaults(handler=_lazy("accounts", "cmd_account"))
 
 
 def _sources_options(cmd: argparse.ArgumentParser) -> None:
@@ -218,6 +257,10 @@ _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] =
     "sync": ("fetch every source (or the named ones) into the cache", _sync_options),
     "add": ("subscribe to a feed, a site (feed autodiscovery) or a folder", _add_options),
     "remove": ("unsubscribe (cached starred articles are kept)", _remove_options),
+    "account": (
+        "aggregator accounts (Miniflux, FreshRSS...): add, login, remove",
+        _account_options,
+    ),
     "sources": ("the sources, with last success and last error", _sources_options),
     "import": (
         "subscribe to the feeds of an OPML file or a newsboat urls file",
