@@ -124,3 +124,249 @@ def test_first_sync_brings_folders_entries_and_state(
     again = sync()
     assert again.code == 0, again.stderr
     assert "0 new" in again.stdout
+
+
+def synced(done: Run) -> Run:
+    assert done.code == 0, done.stderr
+    return done
+
+
+def account_ready(
+    miniflux: Miniflux,
+    user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    count: int = 3,
+) -> int:
+    """A feed of ``count`` stories on the server, the account added and synced once;
+    returns the Miniflux feed id."""
+    feed_id = user.add_feed(serve(server, count))
+    assert add_account(user, miniflux, monkeypatch).code == 0
+    synced(sync())
+    return feed_id
+
+
+def test_incremental_sync_brings_only_the_new_entries(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    feed_id = account_ready(miniflux, miniflux_user, server, monkeypatch)
+    first = listed()
+    run_cli("mark", "read", first["News story 1"]["id"])
+    synced(sync())
+
+    serve(server, 5)
+    miniflux_user.refresh(feed_id)
+    done = synced(sync())
+    assert "2 new, 0 updated" in done.stdout
+    rows = listed()
+    assert len(rows) == 5
+    assert rows["News story 1"]["read"] is True  # what was read here stays read
+    assert rows["News story 5"]["read"] is False
+    assert "2 new" not in synced(sync()).stdout
+
+
+def test_read_and_star_offline_reach_the_server_at_the_next_sync(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account_ready(miniflux, miniflux_user, server, monkeypatch)
+    rows = listed()
+    one, two = rows["News story 1"]["id"], rows["News story 2"]["id"]
+    assert run_cli("--offline", "mark", "read", one).code == 0
+    assert run_cli("--offline", "mark", "star", two).code == 0
+    assert run_cli("--offline", "sync").code == 2  # --offline never reaches the server
+    before = by_title(miniflux_user)
+    assert before["News story 1"]["status"] == "unread"
+    assert before["News story 2"]["starred"] is False
+
+    synced(sync())
+    after = by_title(miniflux_user)
+    assert after["News story 1"]["status"] == "read"
+    assert after["News story 2"]["starred"] is True
+    assert after["News story 3"]["status"] == "unread"
+
+    # Sent once, never flipped back by a second sync; unread and unstar go the same way.
+    synced(sync())
+    assert by_title(miniflux_user)["News story 1"]["status"] == "read"
+    run_cli("mark", "unread", one)
+    run_cli("mark", "unstar", two)
+    synced(sync())
+    final = by_title(miniflux_user)
+    assert final["News story 1"]["status"] == "unread"
+    assert final["News story 2"]["starred"] is False
+    rows = listed()
+    assert rows["News story 1"]["read"] is False
+    assert rows["News story 2"]["starred"] is False
+
+
+def test_read_and_star_on_the_server_show_here_after_a_sync(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account_ready(miniflux, miniflux_user, server, monkeypatch)
+    run_cli("mark", "read", listed()["News story 3"]["id"])
+    synced(sync())
+    entries = by_title(miniflux_user)
+    miniflux_user.set_status([entries["News story 1"]["id"]], "read")
+    miniflux_user.set_starred([entries["News story 2"]["id"]], True)
+    miniflux_user.set_status([entries["News story 3"]["id"]], "unread")
+
+    synced(sync())
+    rows = listed()
+    assert rows["News story 1"]["read"] is True
+    assert rows["News story 2"]["starred"] is True
+    assert rows["News story 3"]["read"] is False
+
+
+def server_changed_later(miniflux: Miniflux, entry_id: int) -> None:
+    """Date the server's last change of an entry a minute from now: its change is then
+    the newer one whatever the clocks' resolution (Miniflux dates to the second)."""
+    assert miniflux.postgres is not None
+    miniflux.postgres.sql(
+        f"UPDATE entries SET changed_at = now() + interval '1 minute' WHERE id = {int(entry_id)}",
+        "miniflux",
+    )
+
+
+def test_both_sides_changing_the_same_entry(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account_ready(miniflux, miniflux_user, server, monkeypatch, count=4)
+    rows = listed()
+    ids = {n: rows[f"News story {n}"]["id"] for n in range(1, 5)}
+    entries = {n: by_title(miniflux_user)[f"News story {n}"]["id"] for n in range(1, 5)}
+
+    # 1. Different fields of one entry: read here, starred there; both stay.
+    run_cli("mark", "read", ids[1])
+    miniflux_user.set_starred([entries[1]], True)
+    # 2. The same field: read there, and here read then unread again, later: ours wins.
+    miniflux_user.set_status([entries[2]], "read")
+    run_cli("mark", "read", ids[2])
+    run_cli("mark", "unread", ids[2])
+    # 3. The same, but the server's change is the newer one: the server's wins.
+    run_cli("mark", "read", ids[3])
+    run_cli("mark", "unread", ids[3])
+    miniflux_user.set_status([entries[3]], "read")
+    server_changed_later(miniflux, entries[3])
+    # 4. Both made the same change: nothing to undo anywhere.
+    run_cli("mark", "star", ids[4])
+    miniflux_user.set_starred([entries[4]], True)
+
+    synced(sync())
+    server = {n: miniflux_user.entry(entries[n]) for n in range(1, 5)}
+    here = listed()
+    mine = {n: here[f"News story {n}"] for n in range(1, 5)}
+    assert (server[1]["status"], server[1]["starred"]) == ("read", True)
+    assert (mine[1]["read"], mine[1]["starred"]) == (True, True)
+    assert server[2]["status"] == "unread" and mine[2]["read"] is False
+    assert server[3]["status"] == "read" and mine[3]["read"] is True
+    assert server[4]["starred"] is True and mine[4]["starred"] is True
+
+    # Settled: another sync changes nothing on either side.
+    synced(sync())
+    assert {n: miniflux_user.entry(entries[n])["status"] for n in range(1, 5)} == {
+        n: server[n]["status"] for n in range(1, 5)
+    }
+    assert listed() == here
+
+
+def test_subscription_added_and_removed_from_newsreader(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account_ready(miniflux, miniflux_user, server, monkeypatch, count=1)
+    tech = serve(server, 2, feed="tech")
+    added = run_cli("add", tech, "--account", "mf", "--section", "Technology")
+    assert added.code == 0, added.stderr
+    feeds = {f["feed_url"]: f for f in miniflux_user.feeds()}
+    assert feeds[tech]["category"]["title"] == "Technology"
+
+    synced(sync())
+    rows = listed()
+    assert rows["Tech story 1"]["section"] == "Technology"
+    run_cli("mark", "star", rows["Tech story 2"]["id"])
+
+    removed = run_cli("remove", "Loopback tech", "--account", "mf")
+    assert removed.code == 0, removed.stderr
+    assert "1 cached article removed" in removed.stdout
+    assert tech not in {f["feed_url"] for f in miniflux_user.feeds()}
+    rows = listed()
+    assert "Tech story 1" not in rows
+    assert rows["Tech story 2"]["starred"] is True  # starred articles stay, as for any source
+    assert "News story 1" in rows
+    synced(sync())
+    assert "Tech story 1" not in listed()
+
+    missing = run_cli("remove", "No such feed", "--account", "mf")
+    assert missing.code == 1
+    assert missing.stderr.count("\n") == 1
+
+
+def test_wrong_password_is_one_line_and_adds_nothing(
+    miniflux: Miniflux, miniflux_user: MinifluxUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "not-" + miniflux_user.greader_password
+    monkeypatch.setenv(PASSWORD_ENV, wrong)
+    done = run_cli(
+        "account",
+        "add",
+        "greader",
+        miniflux.url,
+        "--user",
+        miniflux_user.greader_username,
+        "--password-env",
+        PASSWORD_ENV,
+    )
+    assert done.code == 1
+    assert done.stderr.count("\n") == 1
+    assert "refused the login: wrong user name or password" in done.stderr
+    assert wrong not in done.stdout + done.stderr
+    assert run_cli("sources", "-f", "json").json()[0].get("account") is not True
+
+    # An account whose password changed since: the sync says so in one line.
+    assert add_account(miniflux_user, miniflux, monkeypatch).code == 0
+    miniflux_user.reset_google_reader_password()  # the kept token stops working
+    monkeypatch.setenv(PASSWORD_ENV, wrong)
+    failed = sync()
+    assert failed.code == 1
+    assert "mf: 127.0.0.1 refused the login: wrong user name or password" in failed.stderr
+    assert wrong not in failed.stdout + failed.stderr
+
+
+def test_an_expired_token_means_one_new_login(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_home: Path,
+) -> None:
+    feed_id = account_ready(miniflux, miniflux_user, server, monkeypatch, count=1)
+    (token_file,) = (isolated_home / "accounts").iterdir()
+    old = token_file.read_bytes()
+    miniflux_user.reset_google_reader_password()
+    serve(server, 2)
+    miniflux_user.refresh(feed_id)
+    done = synced(sync())
+    assert "1 new" in done.stdout
+    assert token_file.read_bytes() != old
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+    # Without a password to log in again with, one line says what to do.
+    miniflux_user.reset_google_reader_password()
+    monkeypatch.delenv(PASSWORD_ENV)
+    failed = sync()
+    assert failed.code == 1
+    assert f"the environment variable {PASSWORD_ENV} is not set" in failed.stderr
+    assert len(listed()) == 2  # the cache keeps everything
