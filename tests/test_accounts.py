@@ -370,3 +370,200 @@ def test_an_expired_token_means_one_new_login(
     assert failed.code == 1
     assert f"the environment variable {PASSWORD_ENV} is not set" in failed.stderr
     assert len(listed()) == 2  # the cache keeps everything
+
+
+class Relay:
+    """A loopback relay in front of the real Miniflux that can stop answering: the
+    server going away in the middle of a sync, as the client sees it."""
+
+    def __init__(self, target: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import httpx
+
+        self.cut: str | None = None
+        """While set, requests whose path holds it get their connection dropped."""
+        self.passed: list[str] = []
+        relay = self
+        upstream = httpx.Client(base_url=target, timeout=30, trust_env=False)
+        self._upstream = upstream
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if relay.cut is not None and relay.cut in self.path:
+                    self.close_connection = True
+                    self.connection.close()  # the server is gone: no answer at all
+                    return
+                relay.passed.append(self.path)
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length")
+                }
+                answer = upstream.request(self.command, self.path, content=body, headers=headers)
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in (
+                        "content-length",
+                        "transfer-encoding",
+                        "content-encoding",
+                        "connection",
+                    ):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def do_GET(self) -> None:
+                self.forward()
+
+            def do_POST(self) -> None:
+                self.forward()
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._upstream.close()
+
+
+@pytest.fixture
+def relay(miniflux: Miniflux) -> Any:
+    front = Relay(miniflux.url)
+    yield front
+    front.close()
+
+
+def test_server_stopped_mid_sync_keeps_the_cache_and_the_queue(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    relay: Relay,
+) -> None:
+    feed_id = miniflux_user.add_feed(serve(server, 2))
+    monkeypatch.setenv(PASSWORD_ENV, miniflux_user.greader_password)
+    added = run_cli(
+        "account",
+        "add",
+        "greader",
+        relay.url,
+        "--user",
+        miniflux_user.greader_username,
+        "--name",
+        "mf",
+        "--password-env",
+        PASSWORD_ENV,
+    )
+    assert added.code == 0, added.stderr
+    synced(sync())
+    before = listed()
+    run_cli("mark", "star", before["News story 1"]["id"])
+    serve(server, 250)
+    miniflux_user.refresh(feed_id)
+
+    # The server goes away once the first page of new entries is asked for.
+    relay.cut = "stream/items/contents"
+    failed = sync()
+    assert failed.code == 1
+    assert failed.stderr.splitlines()[-1].startswith("failed     mf: ")
+    assert "Traceback" not in failed.stderr
+    rows = listed()
+    assert {title: row["id"] for title, row in rows.items() if title in before} == {
+        title: row["id"] for title, row in before.items()
+    }
+    assert rows["News story 1"]["starred"] is True
+    # The star was sent before the server went away; the new entries wait.
+    assert by_title(miniflux_user)["News story 1"]["starred"] is True
+
+    # All of it stops: nothing is sent, the star stays queued here.
+    run_cli("mark", "read", rows["News story 2"]["id"])
+    relay.cut = "/"
+    down = sync()
+    assert down.code == 1
+    assert by_title(miniflux_user)["News story 2"]["status"] == "unread"
+    assert listed()["News story 2"]["read"] is True
+
+    # Back: everything arrives once, and the queued read reaches the server.
+    relay.cut = None
+    done = synced(sync())
+    assert len(listed()) == 250
+    assert "248 new" in done.stdout
+    assert by_title(miniflux_user)["News story 2"]["status"] == "read"
+    assert by_title(miniflux_user)["News story 1"]["starred"] is True
+
+
+def fake_server(server: LoopbackServer, *, api: dict[str, srv.Handler]) -> str:
+    """A Google Reader API on the loopback server: a login that works, then ``api``."""
+    base = "/api/greader.php/"
+    server.route(
+        base + "accounts/ClientLogin",
+        srv.static("SID=x\nAuth=alice/f00dfeedf00dfeed\n", "text/plain"),
+    )
+    server.route(base + "reader/api/0/token", srv.static("edit-token", "text/plain"))
+    for path, handler in api.items():
+        server.route(base + "reader/api/0/" + path, handler)
+    return server.url(base)
+
+
+def add_fake(server: LoopbackServer, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsreader.config import AccountConfig, SourceConfig, save_accounts
+    from newsreader.paths import resolve
+
+    monkeypatch.setenv(PASSWORD_ENV, "fake-password")
+    account = AccountConfig(type="greader", url=url, user="alice", password_env=PASSWORD_ENV)
+    save_accounts(resolve().config_file, added=[SourceConfig(name="fake", account=account)])
+
+
+def test_malformed_json_is_one_line_and_the_cache_stays(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = fake_server(
+        server, api={"subscription/list": srv.static('{"subscriptions": [', "application/json")}
+    )
+    add_fake(server, url, monkeypatch)
+    done = sync()
+    assert done.code == 1
+    assert "failed     fake: 127.0.0.1 sent malformed JSON for subscription/list" in done.stderr
+
+
+def test_a_token_refused_right_after_login_is_an_error_after_one_retry(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = fake_server(
+        server, api={"subscription/list": srv.static("Unauthorized", "text/plain", status=401)}
+    )
+    add_fake(server, url, monkeypatch)
+    done = sync()
+    assert done.code == 1
+    assert "no longer accepts the session token" in done.stderr
+    assert "f00dfeedf00dfeed" not in done.stderr + done.stdout
+    logins = [path for path, _ in server.requests if path.endswith("ClientLogin")]
+    assert len(logins) == 2  # the first login, and one more: never a loop
+
+
+def test_403_is_one_line(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = fake_server(
+        server, api={"subscription/list": srv.static("Forbidden", "text/plain", status=403)}
+    )
+    add_fake(server, url, monkeypatch)
+    done = sync()
+    assert done.code == 1
+    assert (
+        "failed     fake: 127.0.0.1 refused access to subscription/list (HTTP 403)" in done.stderr
+    )
