@@ -49,6 +49,8 @@ class QueuedChange(NamedTuple):
     """The value before the first queued change (what the server had at the last sync)."""
     changed_at: float
     """Unix seconds of the latest change."""
+    revision: int = 0
+    """How many times it changed since queued (settling spares a newer revision)."""
 
 
 class AccountItem(NamedTuple):
@@ -202,9 +204,9 @@ class AccountsMixin(StoreBase):
         def work(conn: sqlite3.Connection) -> list[QueuedChange]:
             source_id = _source_id(conn, name)
             return [
-                QueuedChange(_unsigned(item), field, bool(value), bool(base), changed_at)
-                for item, field, value, base, changed_at in conn.execute(
-                    "SELECT item, field, value, base, changed_at FROM account_queue"
+                QueuedChange(_unsigned(item), field, bool(value), bool(base), changed_at, revision)
+                for item, field, value, base, changed_at, revision in conn.execute(
+                    "SELECT item, field, value, base, changed_at, revision FROM account_queue"
                     " WHERE source_id = ? ORDER BY item, field",
                     (source_id,),
                 )
@@ -220,15 +222,15 @@ class AccountsMixin(StoreBase):
     ) -> None:
         """Take replayed changes off the queue. ``sent`` reached the server; for
         ``server_won`` the server's newer state (the opposite of the queued value) is
-        applied here. A change made again meanwhile (a newer ``changed_at``) stays."""
+        applied here. A change made again meanwhile (a newer revision) stays."""
 
         def work(conn: sqlite3.Connection) -> None:
             source_id = _source_id(conn, name)
             settled = [*sent, *server_won]
             conn.executemany(
                 "DELETE FROM account_queue WHERE source_id = ? AND item = ? AND field = ?"
-                " AND changed_at = ?",
-                [(source_id, _signed(c.item), c.field, c.changed_at) for c in settled],
+                " AND revision = ?",
+                [(source_id, _signed(c.item), c.field, c.revision) for c in settled],
             )
             _applying(conn, True)
             for change in server_won:

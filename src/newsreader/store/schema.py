@@ -312,6 +312,7 @@ CREATE TABLE account_queue (
     value INTEGER NOT NULL,
     base INTEGER NOT NULL,
     changed_at REAL NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 0,  -- counts changes: settling spares a newer one
     PRIMARY KEY (source_id, item, field)
 ) WITHOUT ROWID;
 
@@ -332,7 +333,8 @@ BEGIN
     SELECT source_id, item, 'read', new.read, old.read, (julianday('now') - 2440587.5) * 86400.0
     FROM account_items WHERE rid = new.rid
     ON CONFLICT (source_id, item, field) DO UPDATE
-        SET value = excluded.value, changed_at = excluded.changed_at;
+        SET value = excluded.value, changed_at = excluded.changed_at,
+            revision = revision + 1;
 END;
 
 CREATE TRIGGER account_queue_starred AFTER UPDATE OF starred ON reader_state
@@ -343,7 +345,8 @@ BEGIN
         (julianday('now') - 2440587.5) * 86400.0
     FROM account_items WHERE rid = new.rid
     ON CONFLICT (source_id, item, field) DO UPDATE
-        SET value = excluded.value, changed_at = excluded.changed_at;
+        SET value = excluded.value, changed_at = excluded.changed_at,
+            revision = revision + 1;
 END;
 """
 
