@@ -567,3 +567,49 @@ def test_403_is_one_line(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
     assert (
         "failed     fake: 127.0.0.1 refused access to subscription/list (HTTP 403)" in done.stderr
     )
+
+
+# -- the reader ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_reader_marks_offline_and_r_syncs_the_account(
+    miniflux: Miniflux,
+    miniflux_user: MinifluxUser,
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsreader.config import load_config
+    from newsreader.paths import resolve
+    from newsreader.store import Store
+    from tests.test_tui import make_app, settle
+
+    account_ready(miniflux, miniflux_user, server, monkeypatch, count=2)
+    config = load_config(resolve().config_file)
+    with Store.open(resolve().db_path, notice=None) as store:
+        offline = make_app(store, config, offline=True)
+        async with offline.run_test(size=(120, 30)) as pilot:
+            await settle(offline, pilot)
+            current = offline.main.articles.current
+            assert current is not None and current.source == "mf"
+            await pilot.press("s")  # star it, offline
+            await pilot.press("R")
+            await settle(offline, pilot)
+            assert any("Offline" in n.message for n in offline._notifications)
+        starred_title = current.title
+        assert by_title(miniflux_user)[starred_title]["starred"] is False
+
+        app = make_app(store, config)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("r")  # the current article's source: the account
+            await settle(app, pilot)
+            assert not app.main.syncing
+            assert app.main.status.last_sync
+            assert not app.main.status.error
+        assert by_title(miniflux_user)[starred_title]["starred"] is True
