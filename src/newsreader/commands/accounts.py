@@ -28,12 +28,14 @@ __all__ = ["add_to_account", "cmd_account", "remove_from_account"]
 T = TypeVar("T")
 
 
-def _ask_password(account: AccountConfig, name: str) -> str:
+def _ask_password(ctx: Context, account: AccountConfig, name: str) -> str:
     """The password from the account's command or variable, else typed on the terminal."""
     import getpass
 
     from newsreader.sources.credentials import password
 
+    if ctx.offline:
+        raise UsageError("an account's server cannot be reached with --offline")
     given = password(account, name)
     if given is not None:
         return given
@@ -114,7 +116,7 @@ def _add(ctx: Context, args: argparse.Namespace) -> int:
         info = await session.call(GReaderClient.user_info)
         return info.user_name or account.user
 
-    who = _with_session(ctx, source, check, password=_ask_password(account, name))
+    who = _with_session(ctx, source, check, password=_ask_password(ctx, account, name))
     add_account(ctx.config, ctx.paths.config_file, source)
     write(f"added account {name!r} ({args.url}, as {who}); run `newsreader sync` to fetch it\n")
     return 0
@@ -127,7 +129,7 @@ def _login(ctx: Context, args: argparse.Namespace) -> int:
     async def nothing(session: Session) -> None:
         return None
 
-    _with_session(ctx, source, nothing, password=_ask_password(source.account, source.name))
+    _with_session(ctx, source, nothing, password=_ask_password(ctx, source.account, source.name))
     write(f"logged in to account {source.name!r}\n")
     return 0
 
