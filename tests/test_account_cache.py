@@ -170,7 +170,7 @@ def test_accounts_are_written_back_and_share_names_with_sources(tmp_path: Path) 
     assert "# mine" in path.read_text()
     assert load_config(path).source("other").account == account.account  # type: ignore[union-attr]
     clash = SourceConfig(name="MF", account=AccountConfig("greader", URL, "me"))
-    with pytest.raises(ConfigError, match="two sources or accounts are named"):
+    with pytest.raises(ConfigError, match="two sources are named"):
         save_accounts(path, added=[clash])
     save_accounts(path, removed=["other"])
     assert load_config(path).source("other") is None

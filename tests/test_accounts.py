@@ -481,7 +481,10 @@ def test_server_stopped_mid_sync_keeps_the_cache_and_the_queue(
     relay.cut = "stream/items/contents"
     failed = sync()
     assert failed.code == 1
-    assert failed.stderr.splitlines()[-1].startswith("failed     mf: ")
+    assert [line for line in failed.stderr.splitlines() if "mf" in line] == [
+        line for line in failed.stderr.splitlines() if line.startswith("failed     mf: ")
+    ], failed.stderr
+    assert len(failed.stderr.splitlines()) == 1, failed.stderr
     assert "Traceback" not in failed.stderr
     rows = listed()
     assert {title: row["id"] for title, row in rows.items() if title in before} == {

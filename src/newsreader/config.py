@@ -497,8 +497,8 @@ def parse_config(text: str, path: Path) -> Config:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigError(
-            f"{path.name}: two sources or accounts are named {_shown(duplicates[0])}; "
-            "names must differ"
+            f"{path.name}: two sources are named {_shown(duplicates[0])}; names must differ"
+            " (accounts are sources too)"
         )
     return Config(sources=tuple(sources), **settings)
 

@@ -441,14 +441,12 @@ class _AccountSync:
             for start in range(0, len(wanted), CONTENTS_BATCH):
                 if len(pending) >= CONTENT_REQUESTS:
                     done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()
+                    _raise_first(done)
                 chunk = wanted[start : start + CONTENTS_BATCH]
                 pending.add(asyncio.create_task(page(chunk)))
             while pending:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    task.result()
+                _raise_first(done)
         finally:
             for task in pending:
                 task.cancel()
@@ -460,6 +458,14 @@ class _AccountSync:
             new_ids=tuple(fresh),
         )
         return result, tuple(candidates)
+
+
+def _raise_first(done: Iterable[asyncio.Task[None]]) -> None:
+    """Raise the first error among finished tasks, after looking at every one (an error
+    nobody retrieved ends up as a traceback on stderr when the loop closes)."""
+    errors = [error for task in done if (error := task.exception()) is not None]
+    if errors:
+        raise errors[0]
 
 
 class AccountKind:
