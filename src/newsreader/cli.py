@@ -221,6 +221,11 @@ def _add_options(cmd: argparse.ArgumentParser) -> None:
         default=None,
         help="fetch linked pages: auto (when entries are only summaries), always, never",
     )
+    cmd.add_argument(
+        "--account",
+        metavar="NAME",
+        help="subscribe on this aggregator account's server (--section is its folder)",
+    )
     _report_format(cmd)
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_add"))
 
@@ -230,8 +235,42 @@ def _remove_options(cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("name", metavar="NAME|URL|PATH", help="the source's name or location"),
         "sources",
     )
+    cmd.add_argument(
+        "--account",
+        metavar="ACCOUNT",
+        help="unsubscribe on this aggregator account's server (NAME: the feed's title or URL)",
+    )
     _report_format(cmd)
     cmd.set_defaults(handler=_lazy("subscriptions", "cmd_remove"))
+
+
+def _account_options(cmd: argparse.ArgumentParser) -> None:
+    actions = cmd.add_subparsers(
+        title="actions", metavar="ACTION", dest="action", required=True, parser_class=_Parser
+    )
+    add = actions.add_parser("add", help="log in to an aggregator and add it as an account")
+    add.add_argument("type", choices=("greader",), help="the API: greader (Google Reader API)")
+    add.add_argument("url", metavar="URL", help="where the API lives (see the README per server)")
+    add.add_argument("--user", required=True, help="the user name on the server")
+    add.add_argument("--name", help="name of the account (default: the server's host)")
+    secret = add.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="a command that prints the password (e.g. 'pass show miniflux')",
+    )
+    secret.add_argument(
+        "--password-env", metavar="VAR", help="an environment variable holding the password"
+    )
+    add.add_argument("--app-id", help="Inoreader: the registered app's id")
+    add.add_argument(
+        "--app-key-command", metavar="CMD", help="Inoreader: a command that prints the app key"
+    )
+    login = actions.add_parser("login", help="log in again (asks for the password if needed)")
+    login.add_argument("name", metavar="NAME")
+    remove = actions.add_parser("remove", help="forget an account (the server is untouched)")
+    remove.add_argument("name", metavar="NAME")
+    cmd.set_defaults(handler=_lazy("accounts", "cmd_account"))
 
 
 def _sources_options(cmd: argparse.ArgumentParser) -> None:
@@ -330,6 +369,10 @@ _SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] =
     "remove": (
         "unsubscribe, by name, URL or path (cached starred articles are kept)",
         _remove_options,
+    ),
+    "account": (
+        "aggregator accounts (Miniflux, FreshRSS...): add, login, remove",
+        _account_options,
     ),
     "sources": ("the sources, with last success and last error", _sources_options),
     "import": (

@@ -28,6 +28,13 @@ layout, and replaces the file atomically.
     url = "https://www.lemonde.fr/rss/une.xml"
     section = "À la une"
     flash = true
+
+    [[account]]                  # an aggregator (Miniflux, FreshRSS...): see README
+    name = "miniflux"
+    type = "greader"
+    url = "https://rss.example.org/"
+    user = "me"
+    password_command = "pass show miniflux"   # or password_env = "VAR"; never the password
 """
 
 from __future__ import annotations
@@ -45,18 +52,48 @@ from typing import Any, Literal
 from newsreader.errors import ConfigError
 
 __all__ = [
+    "ACCOUNT_TYPES",
     "FULL_TEXT_MODES",
+    "AccountConfig",
     "Config",
     "FullText",
     "SourceConfig",
+    "add_account",
     "add_source",
     "load_config",
+    "remove_account",
     "remove_source",
+    "save_accounts",
     "save_sources",
 ]
 
 FullText = Literal["auto", "always", "never"]
 FULL_TEXT_MODES: tuple[FullText, ...] = ("auto", "always", "never")
+ACCOUNT_TYPES = ("greader",)
+"""The APIs an ``[[account]]`` may speak: the Google Reader API (Miniflux, FreshRSS,
+Inoreader, The Old Reader, BazQux...)."""
+ACCOUNT_KEEP = 1_000_000
+"""Articles an account keeps by default: the server prunes its own history, and an
+unread item pruned here would only come back at the next sync."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    """How to reach an aggregator account. Never the password itself: where to get it."""
+
+    type: str
+    """The API (``greader``)."""
+    url: str
+    """Where the API lives (the README has each server's address)."""
+    user: str
+    password_command: str | None = None
+    """A shell command that prints the password (``pass show miniflux``)."""
+    password_env: str | None = None
+    """An environment variable that holds the password."""
+    app_id: str | None = None
+    """Inoreader's registered app id (sent as ``AppId``)."""
+    app_key_command: str | None = None
+    """A shell command that prints the app key (sent as ``AppKey``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +112,14 @@ class SourceConfig:
     """Its headlines feed the flash-info ticker."""
     user_agent: str | None = None
     max_articles: int | None = None
+    account: AccountConfig | None = None
+    """Set for an aggregator account (an ``[[account]]`` table): its subscriptions,
+    folders and reading state come from the server."""
 
     @property
     def location(self) -> str:
         """The URL or the folder, for messages and tables."""
-        return self.url or self.path or ""
+        return self.url or self.path or (self.account.url if self.account else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +177,22 @@ _SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {
     "user_agent": str,
     "max_articles": int,
 }
+_ACCOUNT_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "type": str,
+    "url": str,
+    "user": str,
+    "password_command": str,
+    "password_env": str,
+    "app_id": str,
+    "app_key_command": str,
+    "full_text": str,
+    "flash": bool,
+    "max_articles": int,
+}
+_SECRET_KEYS = frozenset({"password", "passwd", "pass", "token", "auth", "app_key", "secret"})
+"""Keys that would hold a secret in clear: refused with a word on what to use instead."""
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _KIND_NAMES: dict[tuple[type, ...], str] = {
     (str,): "a string",
     (int,): "a whole number",
@@ -209,7 +265,7 @@ class _Reader:
         hint = f" (did you mean {guess[0]!r}?)" if guess else f" (known: {', '.join(known)})"
         place = (
             f"[[{table}]] #{index + 1}"
-            if table == "source"
+            if table in ("source", "account")
             else f"[{table}]"
             if table
             else "the top level"
@@ -249,7 +305,7 @@ def _header_value(reader: _Reader, table: str, key: str, value: str, index: int 
         )
 
 
-def _source_url(reader: _Reader, value: str, index: int) -> None:
+def _source_url(reader: _Reader, value: str, index: int, table: str = "source") -> None:
     """A source URL is fetched: http or https, with a host and a valid port."""
     from urllib.parse import urlsplit
 
@@ -260,11 +316,14 @@ def _source_url(reader: _Reader, value: str, index: int) -> None:
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise reader.fail(
-            "source", "url", f"url must be an http or https URL, not {_shown(value)}", index
+            table, "url", f"url must be an http or https URL, not {_shown(value)}", index
         )
+    if parts.username is not None or parts.password is not None:
+        # Never echoed: what sits before the @ is a password more often than not.
+        raise reader.fail(table, "url", "url must not hold a user name or password", index)
 
 
-def _printable(reader: _Reader, key: str, value: str, index: int) -> None:
+def _printable(reader: _Reader, key: str, value: str, index: int, table: str = "source") -> None:
     """Names, sections and paths show in tables and messages, and a path reaches the
     file system: no control characters. A name or a section is also kept as it is
     written, so it must already be what the cache would make of it (one line of plain
@@ -272,14 +331,14 @@ def _printable(reader: _Reader, key: str, value: str, index: int) -> None:
     source under another name."""
     if not value.isprintable():
         raise reader.fail(
-            "source", key, f"{key!r} must not hold control characters: {_shown(value)}", index
+            table, key, f"{key!r} must not hold control characters: {_shown(value)}", index
         )
     if key in ("name", "section"):
         from newsreader.content.sanitize import clean_line
 
         if clean_line(value) != value:
             raise reader.fail(
-                "source",
+                table,
                 key,
                 f"{key!r} must be plain text without edge or double spaces, tags or script "
                 f"URLs: {_shown(value)}",
@@ -328,6 +387,70 @@ def _read_source(reader: _Reader, index: int, raw: Any) -> SourceConfig:
     return SourceConfig(**values)
 
 
+def _read_account(reader: _Reader, index: int, raw: Any) -> SourceConfig:
+    """One ``[[account]]`` table, as the source the sync sees."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{reader.path.name}: [[account]] #{index + 1} must be a table")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key.casefold() in _SECRET_KEYS:
+            raise reader.fail(
+                "account",
+                key,
+                f"{key!r} would keep a secret in clear: use password_command or "
+                "password_env (or let `newsreader account login` ask)",
+                index,
+            )
+        if key not in _ACCOUNT_KEYS:
+            raise reader.unknown("account", key, list(_ACCOUNT_KEYS), index)
+        values[key] = reader.typed("account", key, value, _ACCOUNT_KEYS[key], index)
+    for key in ("name", "url", "user"):
+        if not str(values.get(key, "")).strip():
+            raise ConfigError(f"{reader.path.name}: [[account]] #{index + 1} needs {key!r}")
+    _printable(reader, "name", values["name"], index, table="account")
+    kind = values.get("type", "greader")
+    if kind not in ACCOUNT_TYPES:
+        raise reader.fail(
+            "account",
+            "type",
+            f"type must be one of {', '.join(ACCOUNT_TYPES)}, not {_shown(kind)}",
+            index,
+        )
+    _source_url(reader, values["url"], index, table="account")
+    if not values["user"].isprintable():
+        raise reader.fail("account", "user", "'user' must not hold control characters", index)
+    env = values.get("password_env")
+    if env is not None and not _ENV_NAME.fullmatch(env):
+        raise reader.fail(
+            "account",
+            "password_env",
+            f"password_env must name a variable, not {_shown(env)}",
+            index,
+        )
+    if "app_id" in values:
+        _header_value(reader, "account", "app_id", values["app_id"], index)
+    if "max_articles" in values:
+        _positive(reader, "account", "max_articles", values["max_articles"], index)
+    account = AccountConfig(
+        type=kind,
+        url=values["url"],
+        user=values["user"],
+        password_command=values.get("password_command"),
+        password_env=env,
+        app_id=values.get("app_id"),
+        app_key_command=values.get("app_key_command"),
+    )
+    return SourceConfig(
+        name=values["name"],
+        full_text=_full_text(reader, "account", values["full_text"], index)
+        if "full_text" in values
+        else "never",
+        flash=values.get("flash", False),
+        max_articles=values.get("max_articles", ACCOUNT_KEEP),
+        account=account,
+    )
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Parse the text of a config file (``path`` is only used in messages)."""
     text = text.removeprefix("\ufeff")  # Windows editors start UTF-8 with a BOM
@@ -342,6 +465,9 @@ def parse_config(text: str, path: Path) -> Config:
         if key == "source":
             items = value if isinstance(value, list) else [value]
             sources.extend(_read_source(reader, i, item) for i, item in enumerate(items))
+        elif key == "account":
+            items = value if isinstance(value, list) else [value]
+            sources.extend(_read_account(reader, i, item) for i, item in enumerate(items))
         elif key == "keymap":
             if not isinstance(value, dict):
                 raise reader.fail("", key, "[keymap] must be a table of binding id = keys")
@@ -356,7 +482,7 @@ def parse_config(text: str, path: Path) -> Config:
                     raise reader.unknown(key, option, list(_SCHEMA[key]))
                 settings[option] = reader.typed(key, option, option_value, _SCHEMA[key][option])
         else:
-            raise reader.unknown("", key, [*_SCHEMA, "keymap", "source"])
+            raise reader.unknown("", key, [*_SCHEMA, "keymap", "source", "account"])
     for option in ("max_articles", "concurrency", "per_host", "timeout", "full_text_concurrency"):
         if option in settings:
             table = next(t for t, keys in _SCHEMA.items() if option in keys)
@@ -372,6 +498,7 @@ def parse_config(text: str, path: Path) -> Config:
     if duplicates:
         raise ConfigError(
             f"{path.name}: two sources are named {_shown(duplicates[0])}; names must differ"
+            " (accounts are sources too)"
         )
     return Config(sources=tuple(sources), **settings)
 
@@ -450,6 +577,69 @@ def save_sources(
     write_atomically(path, new_text)
 
 
+def _account_table(source: SourceConfig) -> Any:
+    import tomlkit
+
+    assert source.account is not None
+    table = tomlkit.table()
+    table["name"] = source.name
+    for key in ("type", "url", "user", "password_command", "password_env", "app_id"):
+        value = getattr(source.account, key)
+        if value:
+            table[key] = value
+    if source.account.app_key_command:
+        table["app_key_command"] = source.account.app_key_command
+    return table
+
+
+def save_accounts(
+    path: Path, added: Sequence[SourceConfig] = (), removed: Sequence[str] = ()
+) -> None:
+    """Add and remove ``[[account]]`` tables, keeping everything else in the file."""
+    import tomlkit
+
+    try:
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    except FileNotFoundError:
+        text = _NEW_FILE_HEADER
+    parse_config(text, path)
+    document = tomlkit.parse(text)
+    existing = document.get("account")
+    if existing is not None and removed:
+        folded = {name.casefold() for name in removed}
+        keep = [table for table in existing if str(table.get("name", "")).casefold() not in folded]
+        del document["account"]
+        if keep:
+            document.append("account", tomlkit.aot())
+            for table in keep:
+                document["account"].append(table)
+    if added:
+        if "account" not in document:
+            document.append("account", tomlkit.aot())
+        for source in added:
+            document["account"].append(_account_table(source))
+    new_text = tomlkit.dumps(document)
+    parse_config(new_text, path)  # never write a file that would not load
+    write_atomically(path, new_text)
+
+
+def add_account(config: Config, path: Path, source: SourceConfig) -> Config:
+    """Append an ``[[account]]``; its name must be new among sources and accounts."""
+    if config.source(source.name):
+        raise ConfigError(f"a source or account named {_shown(source.name)} already exists")
+    save_accounts(path, added=[source])
+    return replace(config, sources=(*config.sources, source))
+
+
+def remove_account(config: Config, path: Path, name: str) -> Config:
+    """Remove the account called ``name`` from the file."""
+    source = config.source(name)
+    if source is None or source.account is None:
+        raise ConfigError(f"no account named {_shown(name)} (see `newsreader sources`)")
+    save_accounts(path, removed=[source.name])
+    return replace(config, sources=tuple(s for s in config.sources if s is not source))
+
+
 def add_source(config: Config, path: Path, source: SourceConfig) -> Config:
     """Append ``source`` to the file; its name must be new."""
     if config.source(source.name):
@@ -463,5 +653,9 @@ def remove_source(config: Config, path: Path, name: str) -> Config:
     source = config.source(name)
     if source is None:
         raise ConfigError(f"no source named {_shown(name)} (see `newsreader sources`)")
+    if source.account is not None:
+        raise ConfigError(
+            f"{_shown(source.name)} is an account: `newsreader account remove` removes it"
+        )
     save_sources(path, removed=[source.name])
     return replace(config, sources=tuple(s for s in config.sources if s is not source))

@@ -308,7 +308,7 @@ class _Sync:
 
     async def source(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
         """Collect one source through its kind and store what came."""
-        from newsreader.store import FetchMeta
+        from newsreader.store import FetchMeta, UpsertResult
 
         name = source.name
         try:
@@ -322,11 +322,23 @@ class _Sync:
                     result = SourceResult(name, "unchanged")
                 else:
                     stored = await self.batches.upsert(name, got.batch, got.meta or FetchMeta())
+                    written = got.written or UpsertResult()
                     self.queue_full_text(
-                        source, got.candidates, {*stored.new_ids, *stored.updated_ids}
+                        source,
+                        got.candidates,
+                        {
+                            *stored.new_ids,
+                            *stored.updated_ids,
+                            *written.new_ids,
+                            *written.updated_ids,
+                        },
                     )
                     result = SourceResult(
-                        name, "synced", new=stored.new, updated=stored.updated, error=got.warning
+                        name,
+                        "synced",
+                        new=stored.new + written.new,
+                        updated=stored.updated + written.updated,
+                        error=got.warning,
                     )
         except StoreError:
             raise  # the cache cannot be written (full disk...): the whole sync stops

@@ -45,6 +45,10 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
     from newsreader.config import add_source
     from newsreader.opener import looks_like_url
 
+    if args.account:
+        from newsreader.commands.accounts import add_to_account
+
+        return add_to_account(ctx, args)
     target: str = args.target
     if looks_like_url(target):
         if ctx.offline:
@@ -107,6 +111,10 @@ def cmd_remove(ctx: Context, args: argparse.Namespace) -> int:
     from newsreader.commands.setup import emit_report
     from newsreader.config import remove_source
 
+    if args.account:
+        from newsreader.commands.accounts import remove_from_account
+
+        return remove_from_account(ctx, args)
     source = _find_source(ctx, args.name)
     remove_source(ctx.config, ctx.paths.config_file, source.name)
     removed = 0
@@ -137,8 +145,9 @@ def cmd_sources(ctx: Context, args: argparse.Namespace) -> int:
         state = states.get(s.name)
         return {
             "name": s.name,
-            "url": s.url,
+            "url": s.url or (s.account.url if s.account else None),
             "path": s.path,
+            "account": s.account is not None,
             "section": s.section,
             "flash": s.flash,
             "full_text": ctx.config.full_text_for(s),
@@ -232,7 +241,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     from newsreader.opml import export_opml
 
-    sources = ctx.config.sources
+    sources = [s for s in ctx.config.sources if s.account is None]
     text = export_opml(sources)
     skipped = sum(1 for s in sources if not s.url)
     if args.output:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from newsreader.rows import SourceState
-    from newsreader.store import ArticleInput, FetchMeta, PreparedBatch, Store
+    from newsreader.store import ArticleInput, FetchMeta, PreparedBatch, Store, UpsertResult
 
 __all__ = ["Collected", "SourceKind", "SyncRun"]
 
@@ -53,6 +53,10 @@ class Collected(NamedTuple):
     """A problem that did not stop the source (files that could not be read)."""
     next_fetch_at: str | None = None
     """For ``not_due``: when the source may be fetched again (UTC)."""
+    written: UpsertResult | None = None
+    """What the kind already stored itself, page by page through :meth:`SyncRun.write`
+    (an account's hundred thousand items never sit in memory at once); counted with
+    ``batch``, and its new and updated ids let ``candidates`` through."""
 
 
 class SyncRun(Protocol):
@@ -60,7 +64,8 @@ class SyncRun(Protocol):
 
     config: Config
     store: Store
-    """The cache: kinds only read from it, through :meth:`read`."""
+    """The cache: kinds read from it through :meth:`read`, and write only through
+    :meth:`write`."""
     force: bool
     """Fetch even sources that asked to be left alone for now."""
     now: datetime
@@ -78,6 +83,10 @@ class SyncRun(Protocol):
 
     async def read(self, function: Callable[..., T], *args: Any) -> T:
         """Run a store call (``run.store.file_stamps``...) on the sync's store thread."""
+
+    async def write(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a store write on the sync's store thread, for kinds that store as they
+        go (see :attr:`Collected.written`); one call is one transaction."""
 
     def full_text_mode(self, source: SourceConfig) -> str:
         """``never``, ``auto`` or ``always``: which entries' pages to fetch."""

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from newsreader.config import SourceConfig
 from newsreader.errors import UsageError
+from newsreader.sources.account import AccountKind
 from newsreader.sources.feed import FeedKind
 from newsreader.sources.folder import FileKind, FolderKind
 from newsreader.sources.kind import SourceKind
 
 __all__ = ["KINDS", "kind_of", "needs_network"]
 
-KINDS: tuple[SourceKind, ...] = (FeedKind(), FolderKind(), FileKind())
+KINDS: tuple[SourceKind, ...] = (AccountKind(), FeedKind(), FolderKind(), FileKind())
 """Every kind; the first that claims a source is its kind."""
 
 

@@ -14,6 +14,7 @@ domain's module), over one base that owns the connections:
 
     base.py          StoreBase: per-thread connections, the repair gate, _run, open/close
     sources.py       sources: settings, fetch successes and failures
+    accounts.py      aggregator accounts: server items, subscriptions, the offline queue
     articles.py      storing batches; article lists, one article, sections, totals, ticker
     comments.py      an article's comments, as last fetched
     search.py        full-text search and the deferred search index

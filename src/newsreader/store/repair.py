@@ -316,6 +316,7 @@ def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> Salvaged:
             _insert(target, "ui_state", ui_columns, _all_rows(source, "ui_state", ui_columns))
         _comments(source, target)
         _link_stories(source, target)
+        _accounts(source, target)
     return Salvaged(articles=articles, lost=lost, sources=len(kept["sources"]))
 
 
@@ -346,6 +347,31 @@ def _link_stories(source: sqlite3.Connection, target: sqlite3.Connection) -> Non
             " AND EXISTS (SELECT 1 FROM sources WHERE id = ?)",
             [(rid, sid, rid, sid) for rid, sid in _all_rows(source, "carriers", columns)],
         )
+
+
+_ACCOUNT_TABLES = {
+    "account_feeds": "EXISTS (SELECT 1 FROM sources WHERE id = ?1)",
+    "account_items": "EXISTS (SELECT 1 FROM sources WHERE id = ?1)"
+    " AND EXISTS (SELECT 1 FROM articles WHERE rid = ?3)",
+    "account_queue": "EXISTS (SELECT 1 FROM sources WHERE id = ?1)",
+}
+"""The aggregator accounts' tables and which of their rows still point somewhere (the
+first columns are source_id, item, rid); copied after the reading state, so that the
+offline queue's triggers see nothing to queue."""
+
+
+def _accounts(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """Keep the accounts' item map, subscriptions and offline queue (changes not yet
+    sent to the server are the user's data too)."""
+    for table, condition in _ACCOUNT_TABLES.items():
+        columns = _common(source, target, table)
+        if not columns or columns[0] != "source_id":
+            continue
+        marks = ", ".join(f"?{n}" for n in range(1, len(columns) + 1))
+        insert = (
+            f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) SELECT {marks} WHERE {condition}"
+        )
+        target.executemany(insert, _all_rows(source, table, columns))
 
 
 def _by_rid(

@@ -15,6 +15,8 @@ Layout, and why:
   read" when its content ``version`` passed the ``read_version`` recorded at reading.
 - ``sections.total/unread``, ``sources.article_count`` and the one-row ``totals`` are
   kept by triggers, so the section list costs one row per section, not a table scan.
+- ``account_items``/``account_queue`` (the aggregator accounts' migration) map server
+  items to articles and queue the read/starred changes made offline, by trigger.
 - ``sort_key`` is the UTC instant of the article (published, else updated; undated
   articles get :data:`UNDATED`, which sorts last) so that ``ORDER BY sort_key DESC``
   is one index walk.
@@ -420,7 +422,83 @@ CREATE TABLE comments (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _READING_AND_COMMENTS)
+_ACCOUNTS = """
+-- Aggregator accounts (a source of kind greader: Miniflux, FreshRSS...). Self-contained:
+-- it needs nothing but the tables of the first migration.
+--
+-- account_items maps the server's item ids to our articles (ids are stable per server;
+-- two items with one link are one article). account_feeds is the account's
+-- subscriptions as the server last listed them (``remove --account`` and the sections).
+CREATE TABLE account_items (
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    item INTEGER NOT NULL,          -- the server's 64-bit id, stored signed
+    rid INTEGER NOT NULL REFERENCES articles(rid) ON DELETE CASCADE,
+    feed TEXT,                      -- the subscription's stream id (feed/42)
+    PRIMARY KEY (source_id, item)
+) WITHOUT ROWID;
+CREATE INDEX account_items_by_rid ON account_items(rid);
+CREATE INDEX account_items_by_feed ON account_items(source_id, feed);
+
+CREATE TABLE account_feeds (
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    stream TEXT NOT NULL,
+    title TEXT,
+    url TEXT,
+    folder TEXT,
+    PRIMARY KEY (source_id, stream)
+) WITHOUT ROWID;
+
+-- The offline queue: read/starred changes made here, waiting to be replayed on the
+-- server. One row per item and field, holding the latest value (absolute, so that a
+-- replay sent twice never flips a state back), the value the item had when the first
+-- queued change was made (base: what the server had at the last sync), and when the
+-- latest change was made (Unix seconds, to compare with the server's own date).
+CREATE TABLE account_queue (
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    item INTEGER NOT NULL,
+    field TEXT NOT NULL CHECK (field IN ('read', 'starred')),
+    value INTEGER NOT NULL,
+    base INTEGER NOT NULL,
+    changed_at REAL NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 0,  -- counts changes: settling spares a newer one
+    PRIMARY KEY (source_id, item, field)
+) WITHOUT ROWID;
+
+-- Set to 1 inside the transactions that apply the server's state, so that the triggers
+-- below queue only what the user changed; always back to 0 before they commit.
+CREATE TABLE account_applying (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    active INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO account_applying (id) VALUES (1);
+
+-- Every way an article's state changes (the reader, `mark`, a story read elsewhere)
+-- queues it for its account.
+CREATE TRIGGER account_queue_read AFTER UPDATE OF read ON reader_state
+WHEN old.read IS NOT new.read AND (SELECT active FROM account_applying WHERE id = 1) = 0
+BEGIN
+    INSERT INTO account_queue (source_id, item, field, value, base, changed_at)
+    SELECT source_id, item, 'read', new.read, old.read, (julianday('now') - 2440587.5) * 86400.0
+    FROM account_items WHERE rid = new.rid
+    ON CONFLICT (source_id, item, field) DO UPDATE
+        SET value = excluded.value, changed_at = excluded.changed_at,
+            revision = revision + 1;
+END;
+
+CREATE TRIGGER account_queue_starred AFTER UPDATE OF starred ON reader_state
+WHEN old.starred IS NOT new.starred AND (SELECT active FROM account_applying WHERE id = 1) = 0
+BEGIN
+    INSERT INTO account_queue (source_id, item, field, value, base, changed_at)
+    SELECT source_id, item, 'starred', new.starred, old.starred,
+        (julianday('now') - 2440587.5) * 86400.0
+    FROM account_items WHERE rid = new.rid
+    ON CONFLICT (source_id, item, field) DO UPDATE
+        SET value = excluded.value, changed_at = excluded.changed_at,
+            revision = revision + 1;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _READING_AND_COMMENTS, _ACCOUNTS)
 """SQL scripts, in order; index n upgrades version n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,7 @@ which owns the connections; a new method goes to the mixin of its domain.
 
 from __future__ import annotations
 
+from newsreader.store.accounts import AccountsMixin
 from newsreader.store.articles import ArticlesMixin
 from newsreader.store.base import StoreBase, print_notice
 from newsreader.store.comments import CommentsMixin
@@ -27,6 +28,7 @@ __all__ = ["DEFAULT_KEEP", "SEARCH_CANDIDATES", "Store", "StoreInfo", "print_not
 
 class Store(
     SourcesMixin,
+    AccountsMixin,
     ArticlesMixin,
     CommentsMixin,
     ReaderStateMixin,
