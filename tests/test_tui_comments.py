@@ -1,4 +1,4 @@
-"""The reader's side of issue 14: figures as one clickable line, reading times and
+"""The reader: figures as one clickable line, reading times and
 comment counts in the list and the metadata line, and `c` fetching the comments (real
 HTTP on 127.0.0.1) into the pane below the article, cached for offline reading.
 Pilot over a real store, as in tests/test_tui.py."""
@@ -94,6 +94,23 @@ async def test_a_figure_is_one_line_with_its_caption_that_opens_the_picture(
         await pilot.click("#article", offset=(column + 3, line + 1))
         await settle(app, pilot)
         assert opened == [PICTURE]
+
+
+async def test_i_opens_the_figure_in_view_from_the_keyboard(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(store, [figure_article()])
+    app = make_app(store)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert opened == [PICTURE]
+        assert any("Opening" in str(n.message) for n in app._notifications)
 
 
 async def test_the_seed_page_s_figure_shows_as_its_caption(demo: Store) -> None:

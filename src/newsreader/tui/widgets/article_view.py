@@ -353,6 +353,20 @@ class ArticleView(ScrollView, can_focus=True):
         if 0 <= index < len(self.links):
             self.post_message(self.LinkClicked(self, self.links[index]))
 
+    def figure_in_view(self) -> str | None:
+        """The picture of the first figure on screen (top to bottom), for the keyboard's
+        way of opening one; None when no figure is in view."""
+        top = int(self.scroll_y)
+        for line in self.lines[top : top + self.scrollable_content_region.height]:
+            for segment in line:
+                meta = segment.style.meta if segment.style is not None else {}
+                action = meta.get("@click")
+                if action and action[0] == "open_figure":
+                    index = action[1][0]
+                    if 0 <= index < len(self.figures):
+                        return self.figures[index]
+        return None
+
     def action_open_figure(self, index: int) -> None:
         """Run by a click on a figure's placeholder (its meta carries only the index)."""
         if 0 <= index < len(self.figures):

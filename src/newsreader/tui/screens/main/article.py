@@ -172,6 +172,16 @@ class ArticleConcern(Concern):
         """A figure's placeholder was clicked: its picture opens as a link does."""
         self._open_url(url)
 
+    def open_figure_in_view(self) -> None:
+        """``i``: the first figure on screen opens, as a click on it would."""
+        if self._shown_article() is None:
+            return
+        picture = self.view.figure_in_view()
+        if picture is None:
+            self.notify("No figure in view.", timeout=3)
+            return
+        self._open_url(picture)
+
     def open_in_browser(self) -> None:
         article = self._shown_article()
         if article is not None:

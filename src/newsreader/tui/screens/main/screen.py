@@ -148,6 +148,14 @@ class MainScreen(Screen[None]):
             tooltip="Open the article in the browser (http/https)",
         ),
         Binding(
+            "i",
+            "open_figure",
+            "Picture",
+            show=False,
+            id="open-figure",
+            tooltip="Open the picture of the first figure in view (http/https)",
+        ),
+        Binding(
             "c",
             "comments",
             "Comments",
@@ -600,6 +608,9 @@ class MainScreen(Screen[None]):
 
     def action_open_browser(self) -> None:
         self.article.open_in_browser()
+
+    def action_open_figure(self) -> None:
+        self.article.open_figure_in_view()
 
     def action_copy_link(self) -> None:
         self.article.copy_link()
