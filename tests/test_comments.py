@@ -1,4 +1,4 @@
-"""Comments (issue 14): what feeds announce, comment feeds fetched and cached, static
+"""Comments: what feeds announce, comment feeds fetched and cached, static
 comment sections of pages, `open --comments` in every format, offline reading.
 
 Real HTTP on 127.0.0.1 (tests/server.py), a real SQLite file, the CLI as a subprocess.
