@@ -1,5 +1,5 @@
 """readability's second opinion on trafilatura's body: a paragraph the page prints
-twice."""
+twice, a paragraph written as a ``<div>``."""
 
 from __future__ import annotations
 
@@ -38,3 +38,16 @@ def test_the_second_copy_needs_readability_to_hold_it_twice(
     monkeypatch.setattr(extract, "_second_opinion", lambda page, url: once)
     text = extract_article(_page("refrain-twice.html"), "refrain-twice.html").text
     assert text.count(REFRAIN) == 1
+
+
+def test_a_paragraph_written_as_a_division_comes_back_in_place() -> None:
+    # With enough text in <p>, trafilatura leaves a <div> of text out.
+    page = _page("division-paragraphs.html")
+    body = extract._main_content(extract.parse_html(page), None)
+    assert body is not None and "second-hand sleeper" not in extract._block_text(body)
+    text = extract_article(page, "division-paragraphs.html").text
+    assert (
+        text.index("The night train between")
+        < text.index("six second-hand sleeper cars")
+        < text.index("Tickets went on sale")
+    )

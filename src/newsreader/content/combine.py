@@ -30,6 +30,7 @@ from newsreader.content.anchors import (
     block_text,
     in_furniture,
     is_leaf,
+    is_text_division,
     slot,
 )
 from newsreader.content.metadata import BYLINE_PREFIX, DATE_LINE
@@ -112,7 +113,7 @@ def missing_blocks(page: HtmlElement, body: etree._Element) -> Gaps:
     waiting: list[Gap] = []
     found: list[Gap] = []
     seen: set[etree._Element] = set()  # the elements themselves: an id() can be reused
-    for element, text, block in index.walk(page):
+    for element, text, block in index.walk(page, divisions=True):
         if block is not None:
             current = block
             first_seen = first_seen if first_seen is not None else element
@@ -157,9 +158,11 @@ def _missing_copies(region: etree._Element, index: BodyBlocks) -> list[Gap]:
     if not body_copies:
         return []
     page_copies: dict[str, list[etree._Element]] = {}
-    captions = {e for figure in region.iter("figure") for e in figure.iter(*TEXT_BLOCKS)}
-    for element in region.iter(*TEXT_BLOCKS):
-        if element in captions or not is_leaf(element):
+    captions = {e for figure in region.iter("figure") for e in figure.iter(*TEXT_BLOCKS, "div")}
+    for element in region.iter(*TEXT_BLOCKS, "div"):
+        if element in captions or not (
+            is_text_division(element) if element.tag == "div" else is_leaf(element)
+        ):
             continue
         flat = _flat(block_text(element))
         if flat in body_copies and _unit(element) is element and not in_furniture(element):
