@@ -130,6 +130,10 @@ class BodyBlocks:
     def __bool__(self) -> bool:
         return bool(self._where)
 
+    def where(self, text: str) -> list[int]:
+        """Every block that starts like ``text``, in order."""
+        return self._where.get(_key(text) or "", [])
+
     def find(self, text: str, after: int | None) -> int | None:
         """The first block after block ``after`` that starts like ``text``."""
         for index in self._where.get(_key(text) or "", ()):

@@ -57,6 +57,7 @@ from newsreader.content.metadata import (
     read_metadata,
     strip_byline_prefix,
 )
+from newsreader.content.river import drop_river, find_river
 from newsreader.content.sanitize import safe_url
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, path_key
@@ -819,6 +820,19 @@ def _complete(main: etree._Element, page: HtmlElement, base: str | None) -> None
         _unlink_in_page(main, base)  # the blocks put back come from the page as it is
 
 
+def _drop_river(main: etree._Element, page: HtmlElement, base: str | None) -> None:
+    """Take out of trafilatura's body a river of other stories it took for part of
+    the article, when readability, reading the whole page, finds the story beside the
+    river rather than in it (:mod:`.river`). readability runs only on pages whose body
+    is in good part such a series of cards."""
+    river = find_river(page, main)
+    if river is None:
+        return
+    second = _second_opinion(copy.deepcopy(page), base)
+    if second is not None:
+        drop_river(main, river, second)
+
+
 def _document_base(tree: HtmlElement, url: str | None) -> str | None:
     """What relative links and pictures resolve against: the page's ``<base href>``
     (itself relative to the page), else the page's own URL."""
@@ -844,6 +858,7 @@ def extract_article(html: str, location: str) -> Article:
     body: _Body | None = None
     main = _main_content(tree, base)
     if main is not None:
+        _drop_river(main, tree, base)
         _complete(main, tree, base)
         body = _Body(main, _clean_body(main, meta, tree, base))
     if body is None or len(_block_text(body.element)) < _TOO_SHORT:
