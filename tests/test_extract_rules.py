@@ -187,3 +187,26 @@ def test_a_code_block_stays_one_fenced_block() -> None:
     end = markdown.index("\n```", start + 4)
     assert '<div id="market">' in markdown[start:end]
     assert "<script" not in markdown[:start] + markdown[end:]  # the code is only in the fence
+
+
+def test_a_list_the_author_wrote_keeps_its_linked_items_a_list_of_links_does_not() -> None:
+    changes = (
+        "<h2>What changed this week</h2><ul>"
+        "<li>The ticket office now opens at seven on market days, an hour earlier.</li>"
+        '<li><a href="/notices/41">Night buses stop at the new shelter on Quay Street</a></li>'
+        "<li>Bicycles may be left in the covered rack beside the weighing house.</li>"
+        "<li>The car park by the slipway closes for resurfacing until the end of May.</li>"
+        "</ul>"
+    )
+    related = (
+        "<h2>More from the harbour</h2><ul>"
+        '<li><a href="/news/1">Ferry timetable changes for the summer</a></li>'
+        '<li><a href="/news/2">Lifeboat crew honoured at county awards</a></li>'
+        '<li><a href="/news/3">Oyster season opens a week late</a></li>'
+        "</ul>"
+    )
+    text = _text("".join(f"<p>{p}</p>" for p in PARAGRAPHS) + changes + related)
+    assert "Night buses stop at the new shelter on Quay Street" in text
+    assert "covered rack beside the weighing house" in text
+    for teaser in ("Ferry timetable changes", "Lifeboat crew honoured", "Oyster season opens"):
+        assert teaser not in text

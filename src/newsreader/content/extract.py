@@ -30,6 +30,7 @@ import logging
 import re
 import sys
 import types
+from collections.abc import Container
 from html import escape
 from itertools import islice
 from typing import NamedTuple
@@ -221,6 +222,9 @@ _MIXED_SCRIPT = LazyPattern(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0400-\u04ff]
 _LOOSE_AFTER = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "pre", "div"}
 )
+# Items a list must have for its share of link items to tell a menu from a list the
+# author wrote.
+_WRITTEN_LIST = 3
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -500,12 +504,17 @@ def _text_blocks(body: etree._Element) -> list[etree._Element]:
     ]
 
 
-def _is_link_block(element: etree._Element, text: str) -> bool:
+def _is_link_block(
+    element: etree._Element, text: str, written: Container[etree._Element] = frozenset()
+) -> bool:
     """A block that is (nearly) all link: a menu entry, a teaser, a "more" link.
 
-    A whole sentence that happens to be one link (a linked paragraph) stays.
+    A whole sentence that happens to be one link (a linked paragraph) stays, and so
+    does an item of a list the author wrote (``written``, see :func:`_written_lists`).
     """
     if element.tag in ("pre", "td", "th") or _link_share(element, text) < 0.8:
+        return False
+    if element.getparent() in written:
         return False
     sentence = (
         element.tag == "p"
@@ -514,6 +523,21 @@ def _is_link_block(element: etree._Element, text: str) -> bool:
         and len(element.findall(".//a")) == 1
     )
     return not sentence
+
+
+def _written_lists(body: etree._Element) -> set[etree._Element]:
+    """The lists of ``body`` the author wrote: lists where most items are text and a
+    few happen to be one link (a changelog whose entries link their bug). A menu or a
+    list of other stories is links from one end to the other."""
+    written: set[etree._Element] = set()
+    for parent in body.iter("ul", "ol"):
+        items = [child for child in parent if child.tag == "li"]
+        if len(items) < _WRITTEN_LIST:
+            continue
+        linked = sum(1 for item in items if _link_share(item, _block_text(item)) >= 0.8)
+        if 2 * linked < len(items):
+            written.add(parent)
+    return written
 
 
 def _is_date_only(text: str) -> bool:
@@ -530,12 +554,15 @@ def _is_date_stamp(text: str, words: int) -> bool:
     return bool(_DATED.search(text)) and parse_date(text) is not None
 
 
-def _boilerplate_reason(element: etree._Element, text: str) -> str | None:
-    """Why a block is page furniture rather than story, or None when it is story."""
+def _boilerplate_reason(
+    element: etree._Element, text: str, written: Container[etree._Element] = frozenset()
+) -> str | None:
+    """Why a block is page furniture rather than story, or None when it is story.
+    ``written`` holds the body's lists whose items are text (:func:`_written_lists`)."""
     if element.tag in ("td", "th"):
         return None  # a table is data: its short cells and dates belong to it
     words = _word_count(text)
-    if _is_link_block(element, text):
+    if _is_link_block(element, text, written):
         return "links"
     if words <= 6 and (_UI_LABEL.match(text) or _READING_TIME.match(text)):
         return "label"
@@ -625,14 +652,17 @@ def _is_tail_furniture(element: etree._Element, author: str | None) -> bool:
     )
 
 
-def _drop_furniture(blocks: list[etree._Element], meta: PageMeta) -> list[etree._Element]:
+def _drop_furniture(
+    body: etree._Element, blocks: list[etree._Element], meta: PageMeta
+) -> list[etree._Element]:
     """Drop boilerplate blocks anywhere, then trim the top and the tail of the story."""
     kept: list[etree._Element] = []
+    written = _written_lists(body)
     for index, element in enumerate(blocks):
         text = _block_text(element)
         if not text:
             continue
-        if _boilerplate_reason(element, text) or (
+        if _boilerplate_reason(element, text, written) or (
             index < _HEAD_BLOCKS and _is_title(element, text, meta)
         ):
             _drop(element)
@@ -695,7 +725,7 @@ def _clean_body(
         if drop:
             _drop(element)
     _drop_copied_passages(body)
-    _drop_furniture(_text_blocks(body), meta)
+    _drop_furniture(body, _text_blocks(body), meta)
     _drop_empty_containers(body)
     return placed
 
