@@ -210,3 +210,22 @@ def test_a_list_the_author_wrote_keeps_its_linked_items_a_list_of_links_does_not
     assert "covered rack beside the weighing house" in text
     for teaser in ("Ferry timetable changes", "Lifeboat crew honoured", "Oyster season opens"):
         assert teaser not in text
+
+
+CUT_BEFORE_A_LINK = (
+    "<p><em><strong>Stalls and opening day<br></strong>Stalls are free in the first month. "
+    'Details are on the <a href="/co-op/stalls">pages of the cooperative</a> for anyone who '
+    'wants to sell. Farmers can register <a href="/co-op/register">on the form</a>.</em></p>'
+)
+
+
+def test_trafilatura_cuts_an_emphasised_paragraph_before_its_links() -> None:
+    # The premise: if trafilatura stops doing this, the test below shows nothing.
+    body = extract._main_content(extract.parse_html(_page(CUT_BEFORE_A_LINK)), None)
+    assert body is not None
+    assert [extract._block_text(p) for p in body.iter("p")][-1] == "on the form."
+
+
+def test_a_link_that_ends_the_sentence_a_cut_paragraph_started_stays() -> None:
+    text = _text("".join(f"<p>{p}</p>" for p in PARAGRAPHS) + CUT_BEFORE_A_LINK)
+    assert " ".join(text.split()).endswith("Farmers can register on the form.")

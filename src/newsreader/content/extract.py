@@ -225,6 +225,9 @@ _LOOSE_AFTER = frozenset(
 # Items a list must have for its share of link items to tell a menu from a list the
 # author wrote.
 _WRITTEN_LIST = 3
+# Words a paragraph must have, stopping in the middle of a sentence, for the link
+# after it to be taken for the end of that sentence.
+_CUT_SENTENCE = 4
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -505,16 +508,16 @@ def _text_blocks(body: etree._Element) -> list[etree._Element]:
 
 
 def _is_link_block(
-    element: etree._Element, text: str, written: Container[etree._Element] = frozenset()
+    element: etree._Element, text: str, story: Container[etree._Element] = frozenset()
 ) -> bool:
     """A block that is (nearly) all link: a menu entry, a teaser, a "more" link.
 
     A whole sentence that happens to be one link (a linked paragraph) stays, and so
-    does an item of a list the author wrote (``written``, see :func:`_written_lists`).
+    do the blocks and lists in ``story`` (see :func:`_story_links`).
     """
     if element.tag in ("pre", "td", "th") or _link_share(element, text) < 0.8:
         return False
-    if element.getparent() in written:
+    if element in story or element.getparent() in story:
         return False
     sentence = (
         element.tag == "p"
@@ -525,19 +528,40 @@ def _is_link_block(
     return not sentence
 
 
-def _written_lists(body: etree._Element) -> set[etree._Element]:
-    """The lists of ``body`` the author wrote: lists where most items are text and a
-    few happen to be one link (a changelog whose entries link their bug). A menu or a
-    list of other stories is links from one end to the other."""
-    written: set[etree._Element] = set()
-    for parent in body.iter("ul", "ol"):
+def _story_links(blocks: list[etree._Element]) -> set[etree._Element]:
+    """Where a block that is all link is still story: in a list the author wrote, and
+    at the end of a sentence that the paragraph before it started.
+
+    A list where most items are text and a few happen to be one link is a list the
+    author wrote (a changelog whose entries link their bug); a menu or a list of other
+    stories is links from one end to the other. trafilatura sometimes cuts a paragraph
+    in front of a link ("Register | here."): the link that ends the sentence, after a
+    paragraph that stops in the middle of one, is the rest of that paragraph.
+    """
+    story: set[etree._Element] = set()
+    lists: set[etree._Element] = set()
+    previous = ""
+    for element in blocks:
+        text = _block_text(element)
+        parent = element.getparent()
+        if element.tag == "li" and parent is not None and parent.tag in ("ul", "ol"):
+            lists.add(parent)
+        if (
+            element.tag == "p"
+            and _word_count(previous) >= _CUT_SENTENCE
+            and previous[-1:].isalpha()
+            and _SENTENCE_END.search(text) is not None
+        ):
+            story.add(element)
+        previous = text if element.tag == "p" else ""
+    for parent in lists:
         items = [child for child in parent if child.tag == "li"]
         if len(items) < _WRITTEN_LIST:
             continue
         linked = sum(1 for item in items if _link_share(item, _block_text(item)) >= 0.8)
         if 2 * linked < len(items):
-            written.add(parent)
-    return written
+            story.add(parent)
+    return story
 
 
 def _is_date_only(text: str) -> bool:
@@ -555,14 +579,14 @@ def _is_date_stamp(text: str, words: int) -> bool:
 
 
 def _boilerplate_reason(
-    element: etree._Element, text: str, written: Container[etree._Element] = frozenset()
+    element: etree._Element, text: str, story: Container[etree._Element] = frozenset()
 ) -> str | None:
     """Why a block is page furniture rather than story, or None when it is story.
-    ``written`` holds the body's lists whose items are text (:func:`_written_lists`)."""
+    ``story`` holds the blocks and lists whose links are story (:func:`_story_links`)."""
     if element.tag in ("td", "th"):
         return None  # a table is data: its short cells and dates belong to it
     words = _word_count(text)
-    if _is_link_block(element, text, written):
+    if _is_link_block(element, text, story):
         return "links"
     if words <= 6 and (_UI_LABEL.match(text) or _READING_TIME.match(text)):
         return "label"
@@ -652,17 +676,15 @@ def _is_tail_furniture(element: etree._Element, author: str | None) -> bool:
     )
 
 
-def _drop_furniture(
-    body: etree._Element, blocks: list[etree._Element], meta: PageMeta
-) -> list[etree._Element]:
+def _drop_furniture(blocks: list[etree._Element], meta: PageMeta) -> list[etree._Element]:
     """Drop boilerplate blocks anywhere, then trim the top and the tail of the story."""
     kept: list[etree._Element] = []
-    written = _written_lists(body)
+    story = _story_links(blocks)
     for index, element in enumerate(blocks):
         text = _block_text(element)
         if not text:
             continue
-        if _boilerplate_reason(element, text, written) or (
+        if _boilerplate_reason(element, text, story) or (
             index < _HEAD_BLOCKS and _is_title(element, text, meta)
         ):
             _drop(element)
@@ -725,7 +747,7 @@ def _clean_body(
         if drop:
             _drop(element)
     _drop_copied_passages(body)
-    _drop_furniture(body, _text_blocks(body), meta)
+    _drop_furniture(_text_blocks(body), meta)
     _drop_empty_containers(body)
     return placed
 
