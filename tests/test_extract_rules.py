@@ -229,3 +229,21 @@ def test_trafilatura_cuts_an_emphasised_paragraph_before_its_links() -> None:
 def test_a_link_that_ends_the_sentence_a_cut_paragraph_started_stays() -> None:
     text = _text("".join(f"<p>{p}</p>" for p in PARAGRAPHS) + CUT_BEFORE_A_LINK)
     assert " ".join(text.split()).endswith("Farmers can register on the form.")
+
+
+def test_a_heading_that_links_its_subject_stays_over_its_paragraph() -> None:
+    review = (
+        "The smallest of the three boats takes four passengers and a dog, and its skipper "
+        "knows every cove on the north shore, where the seals come out on the rocks at low "
+        "tide and the water is clear enough to see the wrecks below."
+    )
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p>"
+        f'<h3><a href="https://boats.example/puffin">The Puffin (£12)</a></h3><p>{review}</p>'
+        f"<p>{PARAGRAPHS[1]}</p>"
+        '<h3><a href="/news/7">Lifeboat crew honoured</a></h3>'
+        "<p>The crew was named team of the year.</p>"
+    )
+    text = _text(body)
+    assert "The Puffin (£12)" in text and "north shore" in text
+    assert "Lifeboat crew honoured" not in text

@@ -32,7 +32,7 @@ import sys
 import types
 from collections.abc import Container
 from html import escape
-from itertools import islice
+from itertools import islice, pairwise
 from typing import NamedTuple
 from urllib.parse import urldefrag
 
@@ -228,6 +228,9 @@ _WRITTEN_LIST = 3
 # Words a paragraph must have, stopping in the middle of a sentence, for the link
 # after it to be taken for the end of that sentence.
 _CUT_SENTENCE = 4
+# Words of prose under a heading that is a link for it to be the paragraph's
+# subheading rather than a teaser's headline over its summary.
+_LINKED_HEADING = 30
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -529,14 +532,17 @@ def _is_link_block(
 
 
 def _story_links(blocks: list[etree._Element]) -> set[etree._Element]:
-    """Where a block that is all link is still story: in a list the author wrote, and
-    at the end of a sentence that the paragraph before it started.
+    """Where a block that is all link is still story: in a list the author wrote, at
+    the end of a sentence that the paragraph before it started, and over a paragraph.
 
     A list where most items are text and a few happen to be one link is a list the
     author wrote (a changelog whose entries link their bug); a menu or a list of other
     stories is links from one end to the other. trafilatura sometimes cuts a paragraph
     in front of a link ("Register | here."): the link that ends the sentence, after a
-    paragraph that stops in the middle of one, is the rest of that paragraph.
+    paragraph that stops in the middle of one, is the rest of that paragraph. A
+    heading that links the thing it is about (a product, a film, the report) over a
+    paragraph of prose is that paragraph's subheading; a teaser's headline is over a
+    line or two of summary.
     """
     story: set[etree._Element] = set()
     lists: set[etree._Element] = set()
@@ -554,6 +560,11 @@ def _story_links(blocks: list[etree._Element]) -> set[etree._Element]:
         ):
             story.add(element)
         previous = text if element.tag == "p" else ""
+    for heading, after in pairwise(blocks):
+        if heading.tag in _HEADINGS and after.tag == "p":
+            text = _block_text(after)
+            if _word_count(text) >= _LINKED_HEADING and _link_share(after, text) < 0.5:
+                story.add(heading)
     for parent in lists:
         items = [child for child in parent if child.tag == "li"]
         if len(items) < _WRITTEN_LIST:
