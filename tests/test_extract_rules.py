@@ -247,3 +247,31 @@ def test_a_heading_that_links_its_subject_stays_over_its_paragraph() -> None:
     text = _text(body)
     assert "The Puffin (£12)" in text and "north shore" in text
     assert "Lifeboat crew honoured" not in text
+
+
+def _formula(mathml: str, drawn: bool) -> str:
+    math = f'<math xmlns="http://www.w3.org/1998/Math/MathML">{mathml}</math>'
+    if not drawn:
+        return math
+    # As MathJax draws it: glyphs made with CSS, the MathML kept for screen readers.
+    return (
+        '<mjx-container class="MathJax"><mjx-math aria-hidden="true"><mjx-mi><mjx-c>'
+        f"</mjx-c></mjx-mi></mjx-math><mjx-assistive-mml>{math}</mjx-assistive-mml>"
+        "</mjx-container>"
+    )
+
+
+def test_a_formula_in_mathml_reads_as_its_symbols() -> None:
+    square = "<msup><mi>x</mi><mn>2</mn></msup><mo>=</mo><mn>49</mn>"
+    tex = '<semantics><mi>r</mi><annotation encoding="application/x-tex">\\pi r</annotation>'
+    text = _text(
+        f"<p>{PARAGRAPHS[0]}</p>"
+        f"<p>The pier is long enough when {_formula(square, drawn=True)}, in metres of "
+        "slipway for every boat the harbour board expects to moor there in the summer.</p>"
+        f"<p>The radius {_formula(tex + '</semantics>', drawn=False)} of the turning circle "
+        "was measured by the pilots from the end of the breakwater at low tide.</p>"
+        f"<p>{PARAGRAPHS[1]}</p>"
+    )
+    assert "long enough when x 2 = 49, in metres" in text
+    assert "The radius r of the turning circle" in text
+    assert "\\pi" not in text

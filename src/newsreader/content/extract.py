@@ -30,6 +30,7 @@ import logging
 import re
 import sys
 import types
+from collections import Counter
 from collections.abc import Container
 from html import escape
 from itertools import islice, pairwise
@@ -231,6 +232,11 @@ _CUT_SENTENCE = 4
 # Words of prose under a heading that is a link for it to be the paragraph's
 # subheading rather than a teaser's headline over its summary.
 _LINKED_HEADING = 30
+# MathML: its namespace, and the elements that hold a formula's symbols.
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_MATH_LEAVES = tuple(
+    prefix + tag for prefix in ("", _MATHML) for tag in ("mi", "mn", "mo", "mtext", "ms")
+)
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -311,6 +317,42 @@ def _drop_hidden(tree: HtmlElement) -> None:
             continue
         removed.add(element)
         _drop(element)
+
+
+def _math_as_text(tree: HtmlElement) -> None:
+    """Formulas written in MathML become their text, one space between symbols
+    (``a x 2 + b x + c = 0``): extractors drop ``<math>`` with everything in it, and
+    on a page that draws its formulas with CSS (MathJax) or an SVG the MathML copy is
+    the only text they have. The TeX source kept beside it (``<annotation>``) is no
+    reading.
+
+    A custom element around a formula (MathJax's ``<mjx-container>``, holding its
+    drawing and the MathML for screen readers) is unknown to extractors, which drop it
+    whole: the text takes the place of the outermost one that holds no other formula.
+    """
+    maths = list(tree.iter("math", _MATHML + "math"))
+    if not maths:
+        return
+    held: Counter[etree._Element] = Counter()
+    for math in maths:
+        for ancestor in math.iterancestors():
+            if "-" not in str(ancestor.tag):
+                break
+            held[ancestor] += 1
+    for math in maths:
+        place = math
+        for ancestor in math.iterancestors():
+            if held[ancestor] != 1:
+                break
+            place = ancestor
+        parent = place.getparent()
+        if parent is None:
+            continue
+        symbols = (" ".join("".join(leaf.itertext()).split()) for leaf in math.iter(*_MATH_LEAVES))
+        replacement = etree.Element("span")
+        replacement.text = " ".join(symbol for symbol in symbols if symbol)
+        replacement.tail = place.tail
+        parent.replace(place, replacement)
 
 
 def _bounded(tree: HtmlElement) -> bool:
@@ -916,6 +958,7 @@ def extract_article(html: str, location: str) -> Article:
     is_url = location.startswith(("http://", "https://"))
     meta = read_metadata(tree, location)  # before any cut: JSON-LD may sit at the end
     _drop_hidden(tree)
+    _math_as_text(tree)
     _bounded(tree)
     base = _document_base(tree, meta.url or (location if is_url else None))
     body: _Body | None = None
