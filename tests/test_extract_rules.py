@@ -275,3 +275,17 @@ def test_a_formula_in_mathml_reads_as_its_symbols() -> None:
     assert "long enough when x 2 = 49, in metres" in text
     assert "The radius r of the turning circle" in text
     assert "\\pi" not in text
+
+
+def test_a_footnote_mark_that_links_the_page_by_its_full_address_is_text() -> None:
+    address = "https://wiki.example/wiki/Harbour"
+    page = (
+        f'<html lang="en"><head><title>Harbour</title><link rel="canonical" href="{address}">'
+        '<base href="/static/"></head><body><article><h1>Harbour</h1>'
+        f'<p>{PARAGRAPHS[0]}<sup><a href="{address}#note-1">[1]</a></sup></p>'
+        f'<p>{PARAGRAPHS[1]} See <a href="https://wiki.example/wiki/Slipway">slipway</a>.</p>'
+        f"<p>{PARAGRAPHS[2]}</p></article></body></html>"
+    )
+    markdown = extract_article(page, address).markdown
+    assert "three years ago.[1]" in markdown and "#note-1" not in markdown
+    assert "[slipway](https://wiki.example/wiki/Slipway)" in markdown

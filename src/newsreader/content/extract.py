@@ -784,6 +784,10 @@ def _clean_body(
 
     Returns the figures placed (see :func:`.figures.collect_images` for those kept).
     """
+    if meta.url and meta.url != base:
+        # Footnote marks and tables of contents often link the page by its full
+        # canonical address: in-page too, whatever ``<base>`` the page sets.
+        _unlink_in_page(body, meta.url)
     _wrap_loose_text(body)
     fill_from_body([_block_text(b) for b in _text_blocks(body)[:_HEAD_BLOCKS]], meta)
     strip_pictures(body)
