@@ -286,6 +286,6 @@ def test_a_footnote_mark_that_links_the_page_by_its_full_address_is_text() -> No
         f'<p>{PARAGRAPHS[1]} See <a href="https://wiki.example/wiki/Slipway">slipway</a>.</p>'
         f"<p>{PARAGRAPHS[2]}</p></article></body></html>"
     )
-    markdown = extract_article(page, address).markdown
-    assert "three years ago.[1]" in markdown and "#note-1" not in markdown
-    assert "[slipway](https://wiki.example/wiki/Slipway)" in markdown
+    article = extract_article(page, address)
+    assert "three years ago.[1]" in article.text and "#note-1" not in article.markdown
+    assert "(https://wiki.example/wiki/Slipway)" in article.markdown
