@@ -187,3 +187,105 @@ def test_a_code_block_stays_one_fenced_block() -> None:
     end = markdown.index("\n```", start + 4)
     assert '<div id="market">' in markdown[start:end]
     assert "<script" not in markdown[:start] + markdown[end:]  # the code is only in the fence
+
+
+def test_a_list_the_author_wrote_keeps_its_linked_items_a_list_of_links_does_not() -> None:
+    changes = (
+        "<h2>What changed this week</h2><ul>"
+        "<li>The ticket office now opens at seven on market days, an hour earlier.</li>"
+        '<li><a href="/notices/41">Night buses stop at the new shelter on Quay Street</a></li>'
+        "<li>Bicycles may be left in the covered rack beside the weighing house.</li>"
+        "<li>The car park by the slipway closes for resurfacing until the end of May.</li>"
+        "</ul>"
+    )
+    related = (
+        "<h2>More from the harbour</h2><ul>"
+        '<li><a href="/news/1">Ferry timetable changes for the summer</a></li>'
+        '<li><a href="/news/2">Lifeboat crew honoured at county awards</a></li>'
+        '<li><a href="/news/3">Oyster season opens a week late</a></li>'
+        "</ul>"
+    )
+    text = _text("".join(f"<p>{p}</p>" for p in PARAGRAPHS) + changes + related)
+    assert "Night buses stop at the new shelter on Quay Street" in text
+    assert "covered rack beside the weighing house" in text
+    for teaser in ("Ferry timetable changes", "Lifeboat crew honoured", "Oyster season opens"):
+        assert teaser not in text
+
+
+CUT_BEFORE_A_LINK = (
+    "<p><em><strong>Stalls and opening day<br></strong>Stalls are free in the first month. "
+    'Details are on the <a href="/co-op/stalls">pages of the cooperative</a> for anyone who '
+    'wants to sell. Farmers can register <a href="/co-op/register">on the form</a>.</em></p>'
+)
+
+
+def test_trafilatura_cuts_an_emphasised_paragraph_before_its_links() -> None:
+    # The premise: if trafilatura stops doing this, the test below shows nothing.
+    body = extract._main_content(extract.parse_html(_page(CUT_BEFORE_A_LINK)), None)
+    assert body is not None
+    assert [extract._block_text(p) for p in body.iter("p")][-1] == "on the form."
+
+
+def test_a_link_that_ends_the_sentence_a_cut_paragraph_started_stays() -> None:
+    text = _text("".join(f"<p>{p}</p>" for p in PARAGRAPHS) + CUT_BEFORE_A_LINK)
+    assert " ".join(text.split()).endswith("Farmers can register on the form.")
+
+
+def test_a_heading_that_links_its_subject_stays_over_its_paragraph() -> None:
+    review = (
+        "The smallest of the three boats takes four passengers and a dog, and its skipper "
+        "knows every cove on the north shore, where the seals come out on the rocks at low "
+        "tide and the water is clear enough to see the wrecks below."
+    )
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p>"
+        f'<h3><a href="https://boats.example/puffin">The Puffin (£12)</a></h3><p>{review}</p>'
+        f"<p>{PARAGRAPHS[1]}</p>"
+        '<h3><a href="/news/7">Lifeboat crew honoured</a></h3>'
+        "<p>The crew was named team of the year.</p>"
+    )
+    text = _text(body)
+    assert "The Puffin (£12)" in text and "north shore" in text
+    assert "Lifeboat crew honoured" not in text
+
+
+def _formula(mathml: str, drawn: bool) -> str:
+    math = f'<math xmlns="http://www.w3.org/1998/Math/MathML">{mathml}</math>'
+    if not drawn:
+        return math
+    # As MathJax draws it: glyphs made with CSS, the MathML kept for screen readers.
+    return (
+        '<mjx-container class="MathJax"><mjx-math aria-hidden="true"><mjx-mi><mjx-c>'
+        f"</mjx-c></mjx-mi></mjx-math><mjx-assistive-mml>{math}</mjx-assistive-mml>"
+        "</mjx-container>"
+    )
+
+
+def test_a_formula_in_mathml_reads_as_its_symbols() -> None:
+    square = "<msup><mi>x</mi><mn>2</mn></msup><mo>=</mo><mn>49</mn>"
+    tex = '<semantics><mi>r</mi><annotation encoding="application/x-tex">\\pi r</annotation>'
+    text = _text(
+        f"<p>{PARAGRAPHS[0]}</p>"
+        f"<p>The pier is long enough when {_formula(square, drawn=True)}, in metres of "
+        "slipway for every boat the harbour board expects to moor there in the summer.</p>"
+        f"<p>The radius {_formula(tex + '</semantics>', drawn=False)} of the turning circle "
+        "was measured by the pilots from the end of the breakwater at low tide.</p>"
+        f"<p>{PARAGRAPHS[1]}</p>"
+    )
+    assert "long enough when x 2 = 49, in metres" in text
+    assert "The radius r of the turning circle" in text
+    assert "\\pi" not in text
+
+
+def test_a_footnote_mark_that_links_the_page_by_its_full_address_is_text() -> None:
+    address = "https://wiki.example/wiki/Harbour"
+    page = (
+        f'<html lang="en"><head><title>Harbour</title><link rel="canonical" href="{address}">'
+        '<base href="/static/"></head><body><article><h1>Harbour</h1>'
+        f'<p>{PARAGRAPHS[0]}<sup><a href="{address}#note-1">[1]</a></sup></p>'
+        f'<p>{PARAGRAPHS[1]} See <a href="https://wiki.example/wiki/Slipway">slipway</a>.</p>'
+        f"<p>{PARAGRAPHS[2]}</p></article></body></html>"
+    )
+    article = extract_article(page, address)
+    assert "three years ago.[1]" in article.text and "#note-1" not in article.markdown
+    assert "(https://wiki.example/wiki/Slipway)" in article.markdown

@@ -24,6 +24,7 @@ __all__ = [
     "in_furniture",
     "inside_figure",
     "is_leaf",
+    "is_text_division",
     "near_ancestors",
     "slot",
 ]
@@ -31,6 +32,8 @@ __all__ = [
 TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 """Elements that hold a block of text (the innermost of them are the blocks)."""
 _CONTAINERS = frozenset({"body", "article", "main", "section", "div", "html"})
+# What a division written as a paragraph never holds.
+_BLOCK_TAGS = (*TEXT_BLOCKS, "div", "ul", "ol", "dl", "table", "section", "article", "figure")
 _WORDS = re.compile(r"\w+")
 _FURNITURE_TAGS = frozenset({"nav", "footer", "aside", "form", "button", "select", "noscript"})
 # Boxes that say what they hold is no part of the story: other stories, the author,
@@ -53,6 +56,14 @@ def block_text(element: etree._Element) -> str:
 def is_leaf(element: etree._Element) -> bool:
     """A text block with no other text block inside it."""
     return next(element.iterdescendants(*TEXT_BLOCKS), None) is None
+
+
+def is_text_division(element: etree._Element) -> bool:
+    """A ``<div>`` written as a paragraph: text of its own and no block inside it
+    (older pages and many templates never use ``<p>``)."""
+    if element.tag != "div" or next(element.iterdescendants(*_BLOCK_TAGS), None) is not None:
+        return False
+    return bool(block_text(element))
 
 
 def inside_figure(element: etree._Element) -> bool:
@@ -119,6 +130,10 @@ class BodyBlocks:
     def __bool__(self) -> bool:
         return bool(self._where)
 
+    def where(self, text: str) -> list[int]:
+        """Every block that starts like ``text``, in order."""
+        return self._where.get(_key(text) or "", [])
+
     def find(self, text: str, after: int | None) -> int | None:
         """The first block after block ``after`` that starts like ``text``."""
         for index in self._where.get(_key(text) or "", ()):
@@ -127,20 +142,33 @@ class BodyBlocks:
         return None
 
     def walk(
-        self, page: etree._Element, *also: str
+        self, page: etree._Element, *also: str, divisions: bool = False
     ) -> Iterator[tuple[etree._Element, str, int | None]]:
         """The page's leaf text blocks in reading order, as ``(element, text, index)``:
         ``index`` is the body block the element is (each found after the previous
         one), or None when the body does not have it. Elements named in ``also`` come
-        in their place with no text; figure captions are skipped."""
+        in their place with no text; figure captions are skipped. With ``divisions``,
+        a division written as a paragraph (:func:`is_text_division`) counts as a
+        block too, unless it sits inside one."""
         current: int | None = None
-        captions = {e for figure in page.iter("figure") for e in figure.iter(*TEXT_BLOCKS)}
-        for element in page.iter(*TEXT_BLOCKS, *also):
+        tags = (*TEXT_BLOCKS, "div") if divisions else TEXT_BLOCKS
+        captions = {e for figure in page.iter("figure") for e in figure.iter(*tags)}
+        leaf: etree._Element | None = None  # the last text block met
+        for element in page.iter(*tags, *also):
             if element.tag in also:
                 yield element, "", None
                 continue
-            if element in captions or not is_leaf(element):
+            if element in captions:
                 continue
+            if element.tag == "div":
+                if not is_text_division(element) or (
+                    leaf is not None and any(a is leaf for a in element.iterancestors())
+                ):
+                    continue
+            elif not is_leaf(element):
+                continue
+            else:
+                leaf = element
             text = block_text(element)
             found = self.find(text, current)
             if found is not None:

@@ -2,10 +2,13 @@
 
 trafilatura finds a story's text best of the open extractors, but inside the story it
 sometimes leaves out a block the page shows between two blocks it kept: a table, a
-list, a quotation, a subheading, a paragraph in an unusual box. readability-lxml,
-which scores a page by other signals, often keeps those. A block goes back into the
-body when the page shows it inside the story's span, trafilatura does not have it, and
-readability kept it too: two extractors and the page then agree that it is story.
+list, a quotation, a subheading, a paragraph in an unusual box, or the second copy of
+a paragraph the page prints twice in a row (trafilatura takes two equal paragraphs
+next to each other for its own doubling, and keeps one). readability-lxml, which
+scores a page by other signals, often keeps those. A block goes back into the body
+when the page shows it inside the story's span, trafilatura does not have it (or has
+it fewer times), and readability kept it too (as many times): two extractors and the
+page then agree that it is story.
 
 Finding the candidates costs one walk over the page; readability runs only when there
 are some (on most pages there are none) and the story is short enough for it to read
@@ -21,12 +24,21 @@ from typing import NamedTuple
 from lxml import etree, html
 from lxml.html import HtmlElement
 
-from newsreader.content.anchors import BodyBlocks, block_text, in_furniture, slot
+from newsreader.content.anchors import (
+    TEXT_BLOCKS,
+    BodyBlocks,
+    block_text,
+    in_furniture,
+    is_leaf,
+    is_text_division,
+    slot,
+)
 from newsreader.content.metadata import BYLINE_PREFIX, DATE_LINE
 
 __all__ = [
     "MAX_STORY_ELEMENTS",
     "MAX_STORY_TEXT",
+    "Gap",
     "Gaps",
     "fill_gaps",
     "missing_blocks",
@@ -66,11 +78,23 @@ def _unit(leaf: etree._Element) -> etree._Element:
     return unit
 
 
+class Gap(NamedTuple):
+    """One block of the page that an extractor's body lacks."""
+
+    unit: etree._Element
+    """The page's block (a table, list or quotation whole)."""
+    before: int
+    """The body block it follows."""
+    copies: int = 1
+    """How many times readability must hold its text: more than once for a paragraph
+    the page prints several times and the body fewer."""
+
+
 class Gaps(NamedTuple):
     """What the page shows inside the story that an extractor's body lacks."""
 
-    blocks: list[tuple[etree._Element, int]]
-    """Each missing block of the page, with the body block it follows."""
+    blocks: list[Gap]
+    """Each missing block of the page, in the page's order (missing copies last)."""
     region: etree._Element | None
     """The smallest element of the page holding the whole story, as the body has it."""
 
@@ -86,10 +110,10 @@ def missing_blocks(page: HtmlElement, body: etree._Element) -> Gaps:
     current: int | None = None
     first_seen: etree._Element | None = None
     last_seen: etree._Element | None = None
-    waiting: list[tuple[etree._Element, int]] = []
-    found: list[tuple[etree._Element, int]] = []
+    waiting: list[Gap] = []
+    found: list[Gap] = []
     seen: set[etree._Element] = set()  # the elements themselves: an id() can be reused
-    for element, text, block in index.walk(page):
+    for element, text, block in index.walk(page, divisions=True):
         if block is not None:
             current = block
             first_seen = first_seen if first_seen is not None else element
@@ -108,8 +132,47 @@ def missing_blocks(page: HtmlElement, body: etree._Element) -> Gaps:
         text = block_text(unit)
         flat = _flat(text)
         if _candidate(unit, text, flat, have):
-            waiting.append((unit, current))
-    return Gaps(found, _common_ancestor(first_seen, last_seen))
+            waiting.append(Gap(unit, current))
+    region = _common_ancestor(first_seen, last_seen)
+    if region is not None:
+        parent = region.getparent()
+        if region is first_seen and parent is not None:
+            region = parent  # a story of one block: its copies sit beside it
+        found += _missing_copies(region, index)
+    return Gaps(found, region)
+
+
+def _missing_copies(region: etree._Element, index: BodyBlocks) -> list[Gap]:
+    """The paragraphs ``region`` prints more often than the body: one gap for each
+    copy missing, after the body's last copy.
+
+    Only paragraphs long enough not to be labels count ("Advertisement" between every
+    two paragraphs is furniture, however often it is printed), and only those the body
+    has at least once: the story's own text, said again.
+    """
+    body_copies: dict[str, list[int]] = {}
+    for number, block in enumerate(index.blocks):
+        flat = _flat(block_text(block))
+        if len(flat) >= _MIN_LETTERS:
+            body_copies.setdefault(flat, []).append(number)
+    if not body_copies:
+        return []
+    page_copies: dict[str, list[etree._Element]] = {}
+    captions = {e for figure in region.iter("figure") for e in figure.iter(*TEXT_BLOCKS, "div")}
+    for element in region.iter(*TEXT_BLOCKS, "div"):
+        if element in captions or not (
+            is_text_division(element) if element.tag == "div" else is_leaf(element)
+        ):
+            continue
+        flat = _flat(block_text(element))
+        if flat in body_copies and _unit(element) is element and not in_furniture(element):
+            page_copies.setdefault(flat, []).append(element)
+    gaps: list[Gap] = []
+    for flat, elements in page_copies.items():
+        have = body_copies[flat]
+        for copy_number in range(len(have) + 1, len(elements) + 1):
+            gaps.append(Gap(_unit(elements[copy_number - 1]), have[-1], copy_number))
+    return gaps
 
 
 def _common_ancestor(
@@ -188,9 +251,7 @@ def _agrees(flat: str, second: str) -> bool:
     return flat[:_EDGE] in second and flat[-_EDGE:] in second
 
 
-def fill_gaps(
-    body: etree._Element, gaps: list[tuple[etree._Element, int]], second: etree._Element
-) -> int:
+def fill_gaps(body: etree._Element, gaps: list[Gap], second: etree._Element) -> int:
     """Put back into ``body`` the ``gaps`` (from :func:`missing_blocks`) that
     ``second``, readability's body for the same page, holds too. Returns how many."""
     if not gaps:
@@ -199,8 +260,9 @@ def fill_gaps(
     theirs = _flat(block_text(second))
     after: dict[int, etree._Element] = {}
     added = 0
-    for unit, before in gaps:
-        if not _agrees(_flat(block_text(unit)), theirs):
+    for unit, before, copies in gaps:
+        flat = _flat(block_text(unit))
+        if not _agrees(flat, theirs) or (copies > 1 and theirs.count(flat) < copies):
             continue
         block = copy.deepcopy(unit)
         block.tail = None

@@ -30,8 +30,10 @@ import logging
 import re
 import sys
 import types
+from collections import Counter
+from collections.abc import Container
 from html import escape
-from itertools import islice
+from itertools import islice, pairwise
 from typing import NamedTuple
 from urllib.parse import urldefrag
 
@@ -57,6 +59,7 @@ from newsreader.content.metadata import (
     read_metadata,
     strip_byline_prefix,
 )
+from newsreader.content.river import drop_river, find_river
 from newsreader.content.sanitize import safe_url
 from newsreader.errors import ParseError
 from newsreader.ids import article_id, path_key
@@ -220,6 +223,20 @@ _MIXED_SCRIPT = LazyPattern(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[\u0400-\u04ff]
 _LOOSE_AFTER = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "pre", "div"}
 )
+# Items a list must have for its share of link items to tell a menu from a list the
+# author wrote.
+_WRITTEN_LIST = 3
+# Words a paragraph must have, stopping in the middle of a sentence, for the link
+# after it to be taken for the end of that sentence.
+_CUT_SENTENCE = 4
+# Words of prose under a heading that is a link for it to be the paragraph's
+# subheading rather than a teaser's headline over its summary.
+_LINKED_HEADING = 30
+# MathML: its namespace, and the elements that hold a formula's symbols.
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_MATH_LEAVES = tuple(
+    prefix + tag for prefix in ("", _MATHML) for tag in ("mi", "mn", "mo", "mtext", "ms")
+)
 # How many blocks at the top of a body may still be header (title, byline, date).
 _HEAD_BLOCKS = 4
 # A body shorter than this (in characters) is a failed extraction, not a story.
@@ -300,6 +317,42 @@ def _drop_hidden(tree: HtmlElement) -> None:
             continue
         removed.add(element)
         _drop(element)
+
+
+def _math_as_text(tree: HtmlElement) -> None:
+    """Formulas written in MathML become their text, one space between symbols
+    (``a x 2 + b x + c = 0``): extractors drop ``<math>`` with everything in it, and
+    on a page that draws its formulas with CSS (MathJax) or an SVG the MathML copy is
+    the only text they have. The TeX source kept beside it (``<annotation>``) is no
+    reading.
+
+    A custom element around a formula (MathJax's ``<mjx-container>``, holding its
+    drawing and the MathML for screen readers) is unknown to extractors, which drop it
+    whole: the text takes the place of the outermost one that holds no other formula.
+    """
+    maths = list(tree.iter("math", _MATHML + "math"))
+    if not maths:
+        return
+    held: Counter[etree._Element] = Counter()
+    for math in maths:
+        for ancestor in math.iterancestors():
+            if "-" not in str(ancestor.tag):
+                break
+            held[ancestor] += 1
+    for math in maths:
+        place = math
+        for ancestor in math.iterancestors():
+            if held[ancestor] != 1:
+                break
+            place = ancestor
+        parent = place.getparent()
+        if parent is None:
+            continue
+        symbols = (" ".join("".join(leaf.itertext()).split()) for leaf in math.iter(*_MATH_LEAVES))
+        replacement = etree.Element("span")
+        replacement.text = " ".join(symbol for symbol in symbols if symbol)
+        replacement.tail = place.tail
+        parent.replace(place, replacement)
 
 
 def _bounded(tree: HtmlElement) -> bool:
@@ -499,12 +552,17 @@ def _text_blocks(body: etree._Element) -> list[etree._Element]:
     ]
 
 
-def _is_link_block(element: etree._Element, text: str) -> bool:
+def _is_link_block(
+    element: etree._Element, text: str, story: Container[etree._Element] = frozenset()
+) -> bool:
     """A block that is (nearly) all link: a menu entry, a teaser, a "more" link.
 
-    A whole sentence that happens to be one link (a linked paragraph) stays.
+    A whole sentence that happens to be one link (a linked paragraph) stays, and so
+    do the blocks and lists in ``story`` (see :func:`_story_links`).
     """
     if element.tag in ("pre", "td", "th") or _link_share(element, text) < 0.8:
+        return False
+    if element in story or element.getparent() in story:
         return False
     sentence = (
         element.tag == "p"
@@ -513,6 +571,50 @@ def _is_link_block(element: etree._Element, text: str) -> bool:
         and len(element.findall(".//a")) == 1
     )
     return not sentence
+
+
+def _story_links(blocks: list[etree._Element]) -> set[etree._Element]:
+    """Where a block that is all link is still story: in a list the author wrote, at
+    the end of a sentence that the paragraph before it started, and over a paragraph.
+
+    A list where most items are text and a few happen to be one link is a list the
+    author wrote (a changelog whose entries link their bug); a menu or a list of other
+    stories is links from one end to the other. trafilatura sometimes cuts a paragraph
+    in front of a link ("Register | here."): the link that ends the sentence, after a
+    paragraph that stops in the middle of one, is the rest of that paragraph. A
+    heading that links the thing it is about (a product, a film, the report) over a
+    paragraph of prose is that paragraph's subheading; a teaser's headline is over a
+    line or two of summary.
+    """
+    story: set[etree._Element] = set()
+    lists: set[etree._Element] = set()
+    previous = ""
+    for element in blocks:
+        text = _block_text(element)
+        parent = element.getparent()
+        if element.tag == "li" and parent is not None and parent.tag in ("ul", "ol"):
+            lists.add(parent)
+        if (
+            element.tag == "p"
+            and _word_count(previous) >= _CUT_SENTENCE
+            and previous[-1:].isalpha()
+            and _SENTENCE_END.search(text) is not None
+        ):
+            story.add(element)
+        previous = text if element.tag == "p" else ""
+    for heading, after in pairwise(blocks):
+        if heading.tag in _HEADINGS and after.tag == "p":
+            text = _block_text(after)
+            if _word_count(text) >= _LINKED_HEADING and _link_share(after, text) < 0.5:
+                story.add(heading)
+    for parent in lists:
+        items = [child for child in parent if child.tag == "li"]
+        if len(items) < _WRITTEN_LIST:
+            continue
+        linked = sum(1 for item in items if _link_share(item, _block_text(item)) >= 0.8)
+        if 2 * linked < len(items):
+            story.add(parent)
+    return story
 
 
 def _is_date_only(text: str) -> bool:
@@ -529,12 +631,15 @@ def _is_date_stamp(text: str, words: int) -> bool:
     return bool(_DATED.search(text)) and parse_date(text) is not None
 
 
-def _boilerplate_reason(element: etree._Element, text: str) -> str | None:
-    """Why a block is page furniture rather than story, or None when it is story."""
+def _boilerplate_reason(
+    element: etree._Element, text: str, story: Container[etree._Element] = frozenset()
+) -> str | None:
+    """Why a block is page furniture rather than story, or None when it is story.
+    ``story`` holds the blocks and lists whose links are story (:func:`_story_links`)."""
     if element.tag in ("td", "th"):
         return None  # a table is data: its short cells and dates belong to it
     words = _word_count(text)
-    if _is_link_block(element, text):
+    if _is_link_block(element, text, story):
         return "links"
     if words <= 6 and (_UI_LABEL.match(text) or _READING_TIME.match(text)):
         return "label"
@@ -627,11 +732,12 @@ def _is_tail_furniture(element: etree._Element, author: str | None) -> bool:
 def _drop_furniture(blocks: list[etree._Element], meta: PageMeta) -> list[etree._Element]:
     """Drop boilerplate blocks anywhere, then trim the top and the tail of the story."""
     kept: list[etree._Element] = []
+    story = _story_links(blocks)
     for index, element in enumerate(blocks):
         text = _block_text(element)
         if not text:
             continue
-        if _boilerplate_reason(element, text) or (
+        if _boilerplate_reason(element, text, story) or (
             index < _HEAD_BLOCKS and _is_title(element, text, meta)
         ):
             _drop(element)
@@ -678,6 +784,10 @@ def _clean_body(
 
     Returns the figures placed (see :func:`.figures.collect_images` for those kept).
     """
+    if meta.url and meta.url != base:
+        # Footnote marks and tables of contents often link the page by its full
+        # canonical address: in-page too, whatever ``<base>`` the page sets.
+        _unlink_in_page(body, meta.url)
     _wrap_loose_text(body)
     fill_from_body([_block_text(b) for b in _text_blocks(body)[:_HEAD_BLOCKS]], meta)
     strip_pictures(body)
@@ -819,6 +929,19 @@ def _complete(main: etree._Element, page: HtmlElement, base: str | None) -> None
         _unlink_in_page(main, base)  # the blocks put back come from the page as it is
 
 
+def _drop_river(main: etree._Element, page: HtmlElement, base: str | None) -> None:
+    """Take out of trafilatura's body a river of other stories it took for part of
+    the article, when readability, reading the whole page, finds the story beside the
+    river rather than in it (:mod:`.river`). readability runs only on pages whose body
+    is in good part such a series of cards."""
+    river = find_river(page, main)
+    if river is None:
+        return
+    second = _second_opinion(copy.deepcopy(page), base)
+    if second is not None:
+        drop_river(main, river, second)
+
+
 def _document_base(tree: HtmlElement, url: str | None) -> str | None:
     """What relative links and pictures resolve against: the page's ``<base href>``
     (itself relative to the page), else the page's own URL."""
@@ -839,11 +962,13 @@ def extract_article(html: str, location: str) -> Article:
     is_url = location.startswith(("http://", "https://"))
     meta = read_metadata(tree, location)  # before any cut: JSON-LD may sit at the end
     _drop_hidden(tree)
+    _math_as_text(tree)
     _bounded(tree)
     base = _document_base(tree, meta.url or (location if is_url else None))
     body: _Body | None = None
     main = _main_content(tree, base)
     if main is not None:
+        _drop_river(main, tree, base)
         _complete(main, tree, base)
         body = _Body(main, _clean_body(main, meta, tree, base))
     if body is None or len(_block_text(body.element)) < _TOO_SHORT:
