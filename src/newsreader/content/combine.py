@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from lxml import etree, html
 from lxml.html import HtmlElement
@@ -199,24 +199,26 @@ def story_page(region: etree._Element) -> HtmlElement | None:
     story = copy.deepcopy(region)
     story.tail = None
     for element in list(story.iter("script", "style", "noscript", "template")):
-        if element is not story and element.getparent() is not None:
-            element.getparent().remove(element)  # their text is no reading
+        parent = element.getparent()
+        if element is not story and parent is not None:
+            parent.remove(element)  # their text is no reading
     if (
-        len(story.text_content()) > MAX_STORY_TEXT
+        len("".join(story.itertext())) > MAX_STORY_TEXT
         or sum(1 for _ in story.iter()) > MAX_STORY_ELEMENTS
     ):
         return None
     page = html.document_fromstring("<html><body></body></html>")
     body = page.find("body")
     if body is not None:
-        body.append(story)
+        body.append(cast("HtmlElement", story))
     return page
 
 
 def _candidate(unit: etree._Element, text: str, flat: str, have: str) -> bool:
     """A block the body lacks that could be story: a subheading, or something longer
     than a label; not a header line, a link list or furniture."""
-    heading = len(unit.tag) == 2 and unit.tag[0] == "h"
+    tag = str(unit.tag)
+    heading = len(tag) == 2 and tag[0] == "h"
     return bool(
         (len(flat) >= _MIN_LETTERS or (heading and flat))
         and flat not in have
@@ -267,10 +269,11 @@ def fill_gaps(body: etree._Element, gaps: list[Gap], second: etree._Element) -> 
         block = copy.deepcopy(unit)
         block.tail = None
         for element in list(block.iter(*_DROPPED)):
-            if element is not block and element.getparent() is not None:
-                element.getparent().remove(element)
+            parent = element.getparent()
+            if element is not block and parent is not None:
+                parent.remove(element)
         if block.tag not in ("table", "ul", "ol", "dl", "blockquote", "pre", "p") and (
-            not block.tag.startswith("h") or len(block.tag) != 2
+            not str(block.tag).startswith("h") or len(str(block.tag)) != 2
         ):
             block.tag = "p"  # a leaf in a <td> or <li> of its own, or a bare <div>
         anchor = after.get(before, slot(index.blocks[before], body))

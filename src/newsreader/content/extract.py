@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Container
 from html import escape
 from itertools import islice, pairwise
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from urllib.parse import urldefrag
 
 from lxml import etree
@@ -352,7 +352,7 @@ def _math_as_text(tree: HtmlElement) -> None:
         replacement = etree.Element("span")
         replacement.text = " ".join(symbol for symbol in symbols if symbol)
         replacement.tail = place.tail
-        parent.replace(place, replacement)
+        parent.replace(place, cast("HtmlElement", replacement))
 
 
 def _bounded(tree: HtmlElement) -> bool:
@@ -369,7 +369,9 @@ def _bounded(tree: HtmlElement) -> bool:
             parent.remove(later)
         node.tail = None
         node = parent
-    first_dropped.getparent().remove(first_dropped)
+    parent = first_dropped.getparent()
+    if parent is not None:
+        parent.remove(first_dropped)
     return True
 
 

@@ -75,7 +75,7 @@ def _flat(text: str) -> str:
 
 
 def _signature(element: etree._Element) -> tuple[str, str]:
-    return element.tag, element.get("class") or ""
+    return str(element.tag), element.get("class") or ""
 
 
 def _card(

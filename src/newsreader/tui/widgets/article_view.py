@@ -362,7 +362,7 @@ class ArticleView(ScrollView, can_focus=True):
                 meta = segment.style.meta if segment.style is not None else {}
                 action = meta.get("@click")
                 if action and action[0] == "open_figure":
-                    index = action[1][0]
+                    index: int = action[1][0]
                     if 0 <= index < len(self.figures):
                         return self.figures[index]
         return None
