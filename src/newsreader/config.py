@@ -550,6 +550,13 @@ def save_sources(
     path: Path, added: Sequence[SourceConfig] = (), removed: Sequence[str] = ()
 ) -> None:
     """Add and remove ``[[source]]`` tables, keeping everything else in the file."""
+    _save_tables(path, "source", [_source_table(source) for source in added], removed)
+
+
+def _save_tables(path: Path, kind: str, added: Sequence[Any], removed: Sequence[str]) -> None:
+    """Add tables to the ``[[kind]]`` array and remove those named in ``removed`` (case
+    ignored), keeping the file's comments and everything else; the file is checked
+    before and after, and replaced whole."""
     import tomlkit
 
     try:
@@ -558,20 +565,20 @@ def save_sources(
         text = _NEW_FILE_HEADER
     parse_config(text, path)  # refuse to rewrite a file we would refuse to read
     document = tomlkit.parse(text)
-    existing = document.get("source")
+    existing = document.get(kind)
     if existing is not None and removed:
         folded = {name.casefold() for name in removed}
         keep = [table for table in existing if str(table.get("name", "")).casefold() not in folded]
-        del document["source"]
+        del document[kind]
         if keep:
-            document.append("source", tomlkit.aot())
+            document.append(kind, tomlkit.aot())
             for table in keep:
-                document["source"].append(table)
+                document[kind].append(table)
     if added:
-        if "source" not in document:
-            document.append("source", tomlkit.aot())
-        for source in added:
-            document["source"].append(_source_table(source))
+        if kind not in document:
+            document.append(kind, tomlkit.aot())
+        for table in added:
+            document[kind].append(table)
     new_text = tomlkit.dumps(document)
     parse_config(new_text, path)  # never write a file that would not load
     write_atomically(path, new_text)
@@ -596,31 +603,7 @@ def save_accounts(
     path: Path, added: Sequence[SourceConfig] = (), removed: Sequence[str] = ()
 ) -> None:
     """Add and remove ``[[account]]`` tables, keeping everything else in the file."""
-    import tomlkit
-
-    try:
-        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
-    except FileNotFoundError:
-        text = _NEW_FILE_HEADER
-    parse_config(text, path)
-    document = tomlkit.parse(text)
-    existing = document.get("account")
-    if existing is not None and removed:
-        folded = {name.casefold() for name in removed}
-        keep = [table for table in existing if str(table.get("name", "")).casefold() not in folded]
-        del document["account"]
-        if keep:
-            document.append("account", tomlkit.aot())
-            for table in keep:
-                document["account"].append(table)
-    if added:
-        if "account" not in document:
-            document.append("account", tomlkit.aot())
-        for source in added:
-            document["account"].append(_account_table(source))
-    new_text = tomlkit.dumps(document)
-    parse_config(new_text, path)  # never write a file that would not load
-    write_atomically(path, new_text)
+    _save_tables(path, "account", [_account_table(source) for source in added], removed)
 
 
 def add_account(config: Config, path: Path, source: SourceConfig) -> Config:
