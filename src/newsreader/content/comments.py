@@ -103,7 +103,9 @@ def _http(value: str | None, base: str | None) -> str | None:
     return url if url and url.startswith(("http://", "https://")) else None
 
 
-def _xml_root(data: bytes) -> _Element | None:
+def xml_root(data: bytes) -> _Element | None:
+    """The element tree of prepared feed XML (recovering, no entities, no network), or
+    None: the second reading of a feed, for what fastfeedparser does not keep."""
     from lxml import etree
 
     parser = etree.XMLParser(
@@ -122,12 +124,9 @@ def _entries(root: _Element) -> Iterator[_Element]:
             yield element
 
 
-def announced(data: bytes, base: str | None = None) -> list[Announced]:
-    """For each entry of a feed (prepared UTF-8 XML, in document order), what it says
-    of its comments; an entry that says nothing gets an empty record."""
-    root = _xml_root(data)
-    if root is None:
-        return []
+def announced(root: _Element, base: str | None = None) -> list[Announced]:
+    """For each entry of a feed (its tree from :func:`xml_root`, in document order),
+    what it says of its comments; an entry that says nothing gets an empty record."""
     found: list[Announced] = []
     for entry in _entries(root):
         keys: list[str] = []
@@ -262,7 +261,7 @@ def parse_comment_feed(text: str, location: str | None = None) -> tuple[Comment,
     from newsreader.content.feed import prepare_xml
     from newsreader.errors import ParseError
 
-    root = _xml_root(prepare_xml(text))
+    root = xml_root(prepare_xml(text))
     if root is None or _local(root)[1] not in ("rss", "feed", "RDF"):
         raise ParseError("not a comment feed (RSS or Atom)")
     base = location if location and location.startswith(("http://", "https://")) else None

@@ -224,7 +224,7 @@ _PUBLISHED_TAGS = ("pubDate", "published", "issued", "date")
 _UPDATED_TAGS = ("updated", "modified")
 
 
-def _entry_dates(data: bytes, count: int) -> list[tuple[str | None, str | None]] | None:
+def _entry_dates(root: Any, count: int) -> list[tuple[str | None, str | None]] | None:
     """Each entry's published and updated dates as the feed wrote them, in order.
 
     fastfeedparser turns dates into UTC (the publisher's offset, and so the day they
@@ -232,15 +232,6 @@ def _entry_dates(data: bytes, count: int) -> list[tuple[str | None, str | None]]
     with only ``<updated>`` has no publication date, and says so. None when the
     entries found here are not the parser's (a feed too broken to tell).
     """
-    from lxml import etree
-
-    parser = etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, remove_comments=True
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except (etree.LxmlError, ValueError):
-        return None
     if root is None:
         return None
     found: list[tuple[str | None, str | None]] = []
@@ -273,8 +264,12 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     base = site or (location if location and location.startswith("http") else None)
     items = []
     entries = parsed.get("entries") or []
-    dates = _entry_dates(data, len(entries))
-    threads = _comment_links(data, text, base, entries)
+    # One more reading of the XML, shared by what fastfeedparser does not keep.
+    from newsreader.content.comments import xml_root
+
+    root = xml_root(data) if entries else None
+    dates = _entry_dates(root, len(entries))
+    threads = _comment_links(root, text, base, entries)
     for number, entry in enumerate(entries):
         published, updated = dates[number] if dates else (entry.get("published"), None)
         link = safe_url(_first_text(entry.get("link"), entry.get("id")), base)
@@ -319,7 +314,7 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
 
 
 def _comment_links(
-    data: bytes, text: str, base: str | None, entries: list[Any]
+    root: Any, text: str, base: str | None, entries: list[Any]
 ) -> dict[int, dict[str, Any]]:
     """What the feed says of each entry's comments, by entry number (see
     :func:`newsreader.content.comments.announced`), for the entries that say something.
@@ -327,9 +322,9 @@ def _comment_links(
     id or link."""
     from newsreader.content.comments import announced, mentions_comments
 
-    if not entries or not mentions_comments(text):
+    if root is None or not entries or not mentions_comments(text):
         return {}
-    found = announced(data, base)
+    found = announced(root, base)
     if len(found) != len(entries):
         by_key = {key: item for item in found for key in item.keys}
         matched = []
