@@ -1,32 +1,33 @@
 """Every start-up trick of newsreader, in one place, with what each is worth.
 
 ``newsreader open FILE`` is a one-shot process that spends most of its life importing
-modules; these are what keep it short. Each was measured on the seed page with
-``python bench/startup.py`` (``newsreader open`` to a pipe, each trick turned off in
-turn, medians; see bench/README.md "Start-up"), and stays because it pays:
+modules; these are what keep it short. Each was measured on the seed page with ``python
+bench/startup.py --runs 21`` (``newsreader open`` to a pipe, 239 ms with all of them;
+each turned off in turn; medians; see bench/README.md "Start-up"), and stays because it
+pays:
 
 - **The collector tuned for one-shot commands** (:func:`tune_collector`,
-  :func:`freeze_collector`; worth 19-37 % of ``open``). Everything imported lives until
-  exit, yet CPython's collector walks it again at every threshold and once more at
-  shutdown. One-shot commands collect young objects every 100,000 allocations instead
-  of every 700, and freeze what is left before exiting. ``sync`` and the reader, which
-  churn through documents, keep the defaults.
-- **bs4 without its optional imports** (:func:`beautifulsoup`; worth about 11 %). bs4
-  imports soupsieve (CSS selectors: 40-60 ms of regex compiling), chardet and html5lib
-  when they are installed; newsreader uses none of them (markdownify is given text that
-  ``content/charset.py`` already decoded).
-- **Regular expressions compiled on first use** (:class:`LazyPattern`; worth 3-4 %).
-  CPython compiles a pattern in Python code, 0.1 to 1 ms for each of the multilingual
-  word lists that ``content/`` matches page blocks against; a page needs about half of
-  them. Patterns that every document needs stay plain ``re.compile`` calls: the
-  indirection costs a little on each call, and they are called hundreds of thousands of
-  times in a sync.
-- **Imports inside the functions that need them**, everywhere a module is heavy and
-  only some commands use it (Textual, aiohttp, trafilatura, the store): not a helper,
-  a rule, checked by ``tests/test_layers.py`` for the reader's libraries.
+  :func:`freeze_collector`; without it ``open`` takes 286 ms: worth 16 %). Everything
+  imported lives until exit, yet CPython's collector walks it again at every threshold
+  and once more at shutdown. One-shot commands collect young objects every 100,000
+  allocations instead of every 700, and freeze what is left before exiting. ``sync`` and
+  the reader, which churn through documents, keep the defaults.
+- **bs4 without its optional imports** (:func:`beautifulsoup`; 286 ms without it: worth
+  16 %). bs4 imports soupsieve (CSS selectors: 40-60 ms of regex compiling), chardet and
+  html5lib when they are installed; newsreader uses none of them (markdownify is given
+  text that ``content/charset.py`` already decoded).
+- **Regular expressions compiled on first use** (:class:`LazyPattern`; 249 ms without:
+  worth 4 %). CPython compiles a pattern in Python code, 0.1 to 1 ms for each of the
+  multilingual word lists that ``content/`` matches page blocks against; a page needs
+  about half of them. Patterns that every document needs stay plain ``re.compile``
+  calls: the indirection costs a little on each call, and they are called hundreds of
+  thousands of times in a sync.
+- **Imports inside the functions that need them**, everywhere a module is heavy and only
+  some commands use it (Textual, aiohttp, trafilatura, the store): not a helper, a rule,
+  checked by ``tests/test_layers.py`` for the reader's libraries.
 
-Dropped because it did not pay: importing the store's row types lazily (1-3 %, within
-the noise of the measurement, for seven extra import statements).
+Dropped because it did not pay: importing the store's row types lazily (1-3 % when it
+was measured, within the noise, for seven extra import statements).
 """
 
 from __future__ import annotations
