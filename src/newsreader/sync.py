@@ -171,6 +171,10 @@ class _Tally:
     results: list[SourceResult] = field(default_factory=list)
 
 
+WRITER_CACHE_KIB = 4096
+"""The page cache of the sync's writer thread (see :meth:`Store.limit_page_cache`)."""
+
+
 class _BatchingWriter:
     """Hands store writes to one thread, merging what queues up meanwhile.
 
@@ -460,6 +464,7 @@ class _Sync:
         started = time.monotonic()
         self.parsers = parsers
         try:
+            await self.write(self.store.limit_page_cache, WRITER_CACHE_KIB)
             states = await self.write(
                 self.store.register_sources,
                 [
