@@ -21,6 +21,7 @@ __all__ = [
     "TEXT_BLOCKS",
     "BodyBlocks",
     "block_text",
+    "drop_keeping_tail",
     "in_furniture",
     "inside_figure",
     "is_leaf",
@@ -174,3 +175,18 @@ class BodyBlocks:
             if found is not None:
                 current = found
             yield element, text, found
+
+
+def drop_keeping_tail(element: etree._Element) -> None:
+    """Remove an element but keep the text that follows it (its tail), which belongs to
+    its parent's flow, not to the element."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)

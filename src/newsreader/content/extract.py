@@ -40,6 +40,7 @@ from urllib.parse import urldefrag
 from lxml import etree
 from lxml.html import HtmlElement
 
+from newsreader.content.anchors import drop_keeping_tail
 from newsreader.content.combine import fill_gaps, missing_blocks, story_page
 from newsreader.content.dates import parse_date
 from newsreader.content.figures import (
@@ -316,7 +317,7 @@ def _drop_hidden(tree: HtmlElement) -> None:
         if len(element.text_content()) > 0.8 * total:
             continue
         removed.add(element)
-        _drop(element)
+        drop_keeping_tail(element)
 
 
 def _math_as_text(tree: HtmlElement) -> None:
@@ -742,14 +743,14 @@ def _drop_furniture(blocks: list[etree._Element], meta: PageMeta) -> list[etree.
         if _boilerplate_reason(element, text, story) or (
             index < _HEAD_BLOCKS and _is_title(element, text, meta)
         ):
-            _drop(element)
+            drop_keeping_tail(element)
         else:
             kept.append(element)
     # The story ends at its last real paragraph: what follows it is bios, tags,
     # contact lines, calls to subscribe and headings that announce something removed.
     # A heading over a figure announces the figure: the story goes on there.
     while kept and not _before_figure(kept[-1]) and _is_tail_furniture(kept[-1], meta.author):
-        _drop(kept.pop())
+        drop_keeping_tail(kept.pop())
     return kept
 
 
@@ -804,7 +805,7 @@ def _clean_body(
         else:
             drop = _repeats_header(element, raw, words, meta) or is_duplicate_caption(raw)
         if drop:
-            _drop(element)
+            drop_keeping_tail(element)
     _drop_copied_passages(body)
     _drop_furniture(_text_blocks(body), meta)
     _drop_empty_containers(body)
@@ -855,7 +856,7 @@ def _drop_copied_passages(body: etree._Element) -> None:
             0 <= other < len(paragraphs) and repeated[other] and paragraphs[other][1] != words
             for other in neighbours
         ):
-            _drop(element)
+            drop_keeping_tail(element)
 
 
 def _drop_empty_containers(body: etree._Element) -> None:
@@ -866,21 +867,7 @@ def _drop_empty_containers(body: etree._Element) -> None:
             and not _block_text(element)
             and element.find(".//img") is None
         ):
-            _drop(element)
-
-
-def _drop(element: etree._Element) -> None:
-    """Remove an element but keep the text that follows it (its tail)."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
+            drop_keeping_tail(element)
 
 
 def _numbered_blocks(body: etree._Element) -> set[str]:

@@ -26,6 +26,7 @@ from newsreader.content.anchors import (
     TEXT_BLOCKS,
     BodyBlocks,
     block_text,
+    drop_keeping_tail,
     in_furniture,
     inside_figure,
     near_ancestors,
@@ -276,16 +277,7 @@ def strip_pictures(body: etree._Element) -> None:
     """Take the pictures and figures out of an extractor's body (their text with
     them): :func:`place_figures` puts back those that belong to the story."""
     for element in list(body.iter("figure", "picture", "img")):
-        parent = element.getparent()
-        if parent is None:
-            continue
-        if element.tail and element.tail.strip():
-            previous = element.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + element.tail
-            else:
-                parent.text = (parent.text or "") + element.tail
-        parent.remove(element)
+        drop_keeping_tail(element)
 
 
 class _Pending(NamedTuple):

@@ -13,6 +13,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from newsreader import startup
 from newsreader.content.sanitize import (
     clean_line,
     clean_text,
@@ -129,12 +130,6 @@ class Body(NamedTuple):
     headings: tuple[str, ...]
 
 
-def _load_bs4() -> type[BeautifulSoup]:
-    from newsreader.startup import beautifulsoup
-
-    return beautifulsoup()
-
-
 def _unlinked(el: Any, text: str) -> str:
     """The text of a link whose target is dropped; nothing when the text *is* the
     target (``<javascript:alert(1)>``), so no unsafe URL survives as text either."""
@@ -144,7 +139,7 @@ def _unlinked(el: Any, text: str) -> str:
 
 def _converters() -> tuple[Any, Any]:
     """Build the two converter classes on first use (markdownify imports bs4)."""
-    _load_bs4()
+    startup.beautifulsoup()  # bs4 without its optional imports, before markdownify
     from markdownify import ATX, MarkdownConverter
 
     base: Any = MarkdownConverter  # markdownify ships no type information
@@ -343,7 +338,7 @@ def parse_fragment(html: str) -> BeautifulSoup:
     bs4's warnings about its input (it "looks like XML", "like a URL") are advice to
     a programmer; here they would be lines on the user's stderr about a feed's text.
     """
-    soup_class = _load_bs4()
+    soup_class = startup.beautifulsoup()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return soup_class(html, "lxml")

@@ -25,7 +25,13 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from newsreader.content.anchors import TEXT_BLOCKS, BodyBlocks, block_text, is_leaf
+from newsreader.content.anchors import (
+    TEXT_BLOCKS,
+    BodyBlocks,
+    block_text,
+    drop_keeping_tail,
+    is_leaf,
+)
 
 __all__ = ["River", "drop_river", "find_river"]
 
@@ -158,7 +164,7 @@ def drop_river(body: etree._Element, river: River, second: etree._Element) -> bo
     if held > _CARDS_HELD * len(river.cards):
         return False
     for block in river.blocks:
-        _remove(_whole_item(block, in_river))
+        drop_keeping_tail(_whole_item(block, in_river))
     return True
 
 
@@ -172,20 +178,6 @@ def _whole_item(block: etree._Element, in_river: set[etree._Element]) -> etree._
             break
         item = parent
     return item
-
-
-def _remove(element: etree._Element) -> None:
-    """Remove an element but keep the text that follows it (its tail)."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _held(flat: str, theirs: str) -> bool:
