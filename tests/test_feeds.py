@@ -175,3 +175,33 @@ def test_feed_dates_keep_the_publishers_offset_and_guess_nothing(tmp_path: Path)
     assert only["published"] is None and only["updated"] == "2025-11-25T09:00:00+09:00"
     assert both["published"] == "2025-11-24T08:00:00+09:00"
     assert both["updated"] == "2025-11-25T10:00:00+09:00"
+
+
+# Dates that the text alone would misread: inside a comment, in CDATA, in an Atom
+# entry's <source> placed before the entry's own date, after an item's end.
+TRICKY_DATES_ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><title>Source first</title><id>urn:s</id><link href="https://t.example/s"/>
+<source><title>Origin</title><updated>2020-01-01T00:00:00Z</updated></source>
+<updated>2025-11-25T09:00:00+09:00</updated></entry>
+<entry><title>Commented</title><id>urn:c</id><link href="https://t.example/c"/>
+<!-- <published>2019-05-05T05:05:05+02:00</published> -->
+<published>2025-11-24T08:00:00+09:00</published></entry>
+<entry><title>CDATA</title><id>urn:d</id><link href="https://t.example/d"/>
+<published><![CDATA[2025-11-23T07:00:00-05:00]]></published></entry>
+</feed>"""
+TRICKY_DATES_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>R</title>
+<item><title>Undated</title><link>https://r.example/u</link></item>
+<pubDate>Mon, 01 Jan 2024 00:00:00 +0000</pubDate>
+<item><title>Dated</title><link>https://r.example/d</link>
+<pubDate>Sat, 22 Nov 2025 18:30:00 -0800</pubDate></item>
+</channel></rss>"""
+
+
+def test_tricky_feed_dates_are_the_entries_own_with_their_offsets() -> None:
+    source_first, commented, cdata = parse_feed(TRICKY_DATES_ATOM).items
+    assert (source_first.published, source_first.updated) == (None, "2025-11-25T09:00:00+09:00")
+    assert commented.published == "2025-11-24T08:00:00+09:00"
+    assert cdata.published == "2025-11-23T07:00:00-05:00"
+    undated, dated = parse_feed(TRICKY_DATES_RSS).items
+    assert undated.published is None  # the channel's date after it is not its own
+    assert dated.published == "2025-11-22T18:30:00-08:00"

@@ -125,7 +125,9 @@ def _parse(raw: RawDocument) -> Document:
         text = decode_control_refs(text)  # "&#27;[31m" goes whole, below
     # Cleaned once, here, before any parser sees it: control characters, escape
     # sequences, bidi overrides, and what XML forbids (lxml refuses such strings).
-    text = clean_text(text)
+    # (XML feeds are cleaned by prepare_xml, after it has decoded character references.)
+    if kind != "feed":
+        text = clean_text(text)
     if not text.strip():
         raise ParseError("empty document: nothing to read")
     if kind == "html":

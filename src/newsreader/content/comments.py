@@ -76,7 +76,10 @@ class Announced(NamedTuple):
 
 def mentions_comments(text: str) -> bool:
     """Does a feed's text name anything :func:`announced` reads? (A substring test: the
-    second walk costs nothing for feeds that announce no comments.)"""
+    second walk costs nothing for feeds that announce no comments.) Four of the six
+    hints contain "comment": a feed without that word is told by three scans."""
+    if "comment" not in text:
+        return _SLASH in text or _THR in text
     return any(hint in text for hint in _HINTS)
 
 

@@ -102,7 +102,50 @@ def _from_iso(value: str) -> str | None:
     return _format(moment)
 
 
+_RFC822 = LazyPattern(
+    r"(?:[A-Za-z]{3}, ?)?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d\d):(\d\d)(?::(\d\d))?"
+    r" (?:([+-])(\d\d)(\d\d)|GMT|UTC?|Z)\Z"
+)
+_MONTH_ABBREVIATIONS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+def _from_rfc822_usual(value: str) -> str | None:
+    """The form nearly every RSS date takes (``Wed, 26 Nov 2025 09:30:00 +0100``), read
+    without the email module's general parser (five times slower); None for anything
+    else, which that parser then reads. Same results: ``-0000`` is "zone unknown"."""
+    match = _RFC822.match(value)
+    if match is None:
+        return None
+    day, month_name, year, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    month = _MONTH_ABBREVIATIONS.get(month_name.lower())
+    if month is None or not MIN_YEAR <= int(year) <= MAX_YEAR:
+        return None
+    zone = "+00:00"
+    if sign is not None:
+        offset = int(zone_hours) * 60 + int(zone_minutes)
+        if offset >= 24 * 60:
+            return None
+        zone = (
+            ""
+            if sign == "-" and not offset
+            else f"{sign if offset else '+'}{offset // 60:02d}:{offset % 60:02d}"
+        )
+    try:  # validates the day of the month, hours, minutes, seconds
+        moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second or 0))
+    except ValueError:
+        return None
+    return moment.isoformat(timespec="seconds") + zone
+
+
 def _from_rfc822(value: str) -> str | None:
+    usual = _from_rfc822_usual(value)
+    if usual is not None:
+        return usual
     from email.utils import parsedate_to_datetime  # only feeds need it: kept off start-up
 
     try:
@@ -204,4 +247,5 @@ def utc_key(iso: str | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: three times faster, and always four digits of year
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"

@@ -28,6 +28,7 @@ from newsreader.store.upsert import (
     PreparedBatch,
     UpsertResult,
     image_list,
+    sections_of_sources,
     unique_rows,
     upsert,
 )
@@ -182,8 +183,11 @@ class ArticlesMixin(StoreBase):
         def work(conn: sqlite3.Connection) -> list[UpsertResult]:
             now = self._now()
             results = []
+            sections = sections_of_sources(conn)
             for source, rows, meta in prepared:
-                result = upsert(conn, source, rows, now, defer_index=defer_index)
+                result = upsert(
+                    conn, source, rows, now, defer_index=defer_index, source_sections=sections
+                )
                 if source is not None:
                     conn.execute(
                         "UPDATE sources SET last_new = ?, last_updated = ? WHERE name = ?",

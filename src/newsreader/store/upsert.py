@@ -43,6 +43,7 @@ __all__ = [
     "UpsertResult",
     "prepare",
     "prepare_batch",
+    "sections_of_sources",
     "upsert",
 ]
 
@@ -344,6 +345,14 @@ def _section_name(
     return section or category
 
 
+def sections_of_sources(conn: sqlite3.Connection) -> _SourceSections:
+    """Each source's configured section, and whether it is a folder."""
+    return {
+        rid: (section, bool(folder))
+        for rid, section, folder in conn.execute("SELECT id, section, kind = 'folder' FROM sources")
+    }
+
+
 def upsert(
     conn: sqlite3.Connection,
     source: str | None,
@@ -351,14 +360,15 @@ def upsert(
     now: str,
     *,
     defer_index: bool = False,
+    source_sections: _SourceSections | None = None,
 ) -> UpsertResult:
     """Write ``rows`` (already :func:`prepare`-d, ids unique) inside the caller's
-    transaction; see the module docstring for the rules."""
+    transaction; see the module docstring for the rules. ``source_sections`` (from
+    :func:`sections_of_sources`) saves reading them again for each source of a
+    transaction that writes many."""
     source_id: int | None = None
-    source_sections: _SourceSections = {
-        rid: (section, bool(folder))
-        for rid, section, folder in conn.execute("SELECT id, section, kind = 'folder' FROM sources")
-    }
+    if source_sections is None:
+        source_sections = sections_of_sources(conn)
     if source is not None:
         found = conn.execute("SELECT id FROM sources WHERE name = ?", (source,)).fetchone()
         if found is None:
