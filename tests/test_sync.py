@@ -269,6 +269,12 @@ def test_full_text_for_summary_only_entries(server: LoopbackServer, isolated_hom
     rows = {row["title"]: row["id"] for row in listed()}
     full = run_cli("open", rows["Article 0"], "-f", "json").json()
     assert full["text"].count("Le texte complet") == 30
+    from newsreader.content.readtime import reading_minutes
+    from newsreader.store import Store
+
+    with Store.open(create=False) as store:  # the list shows the full text's reading time
+        stored = store.article(rows["Article 0"])
+        assert stored is not None and stored.minutes == reading_minutes(full["text"], "fr") > 1
     summary = run_cli("open", rows["Article 1"], "-f", "json").json()
     assert summary["text"] == "Résumé de l'article 1, données à jour."
     again = run_cli("sync", "--force")

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from newsreader.processes import WorkerPool
-    from newsreader.store import Store, UpsertResult
+    from newsreader.store import PreparedBody, Store, UpsertResult
 
 __all__ = [
     "SourceResult",
@@ -409,7 +409,6 @@ class _Sync:
                 self.page_tasks.append(asyncio.create_task(self.page(source, article)))
 
     async def page(self, source: SourceConfig, entry: Article) -> None:
-        from newsreader.content.entries import with_full_text
         from newsreader.sources.http import fetch
 
         assert entry.url is not None
@@ -427,19 +426,8 @@ class _Sync:
                     user_agent=self.user_agent(source),
                 )
             assert isinstance(raw, RawDocument)
-            page = await self.offload(_page_article, raw)
-            if page is None or len(page.text) <= len(entry.text):
-                raise ParseError("the page holds no more than the entry")
-            full = with_full_text(entry, page)
-            await self.write(
-                self.store.set_body,
-                entry.id,
-                markdown=full.markdown,
-                text=full.text,
-                headings=full.headings,
-                lede=full.lede,
-                images=full.images,
-            )
+            body = await self.offload(_page_body, raw, entry)
+            await self.write(self.store.set_prepared_body, entry.id, body)
         except NewsreaderError:
             self.tally.pages_failed += 1  # the summary stays: nothing is lost
         finally:
@@ -500,13 +488,27 @@ class _Sync:
         )
 
 
-def _page_article(raw: RawDocument) -> Article | None:
-    """An entry's linked page as an article (None when it is something else); CPU only,
-    for a worker process."""
+def _page_body(raw: RawDocument, entry: Article) -> PreparedBody:
+    """The body of ``entry`` from its linked page, ready for the store (extracted,
+    cleaned, its reading time counted); CPU only, for a worker process. ParseError when
+    the page is no article, or holds no more than the entry."""
     from newsreader.content import parse_document
+    from newsreader.content.entries import with_full_text
+    from newsreader.store import prepare_body
 
     page = parse_document(raw)
-    return page if isinstance(page, Article) else None
+    if not isinstance(page, Article) or len(page.text) <= len(entry.text):
+        raise ParseError("the page holds no more than the entry")
+    full = with_full_text(entry, page)
+    return prepare_body(
+        markdown=full.markdown,
+        text=full.text,
+        headings=full.headings,
+        lede=full.lede,
+        images=full.images,
+        language=entry.language,  # as the entry was stored
+        counted=True,
+    )
 
 
 async def _all_or_none(tasks: list[asyncio.Task[Any]]) -> None:

@@ -634,6 +634,29 @@ def _is_date_stamp(text: str, words: int) -> bool:
     return bool(_DATED.search(text)) and parse_date(text) is not None
 
 
+# A word that every branch of _COPYRIGHT contains: a block without one is decided by
+# a few substring searches, where the pattern would be tried at every position.
+_COPYRIGHT_WORDS = (
+    "rights",
+    "rechte",
+    "droits",
+    "derechos",
+    "diritti",
+    "copyright",
+    "permission",
+    "reproduction",
+    "may not be",
+    "©",
+    "(c)",
+    "angaben",
+)
+
+
+def _may_be_copyright(text: str) -> bool:
+    folded = text.casefold()
+    return any(word in folded for word in _COPYRIGHT_WORDS)
+
+
 def _boilerplate_reason(
     element: etree._Element, text: str, story: Container[etree._Element] = frozenset()
 ) -> str | None:
@@ -652,9 +675,9 @@ def _boilerplate_reason(
         return "read-more"
     if words <= 15 and (_CREDIT.match(text) or _STOCK_PHOTO.search(text)):
         return "credit"
-    if words <= 40 and _ENDS_WITH_CREDIT.search(text):
+    if words <= 40 and ":" in text and _ENDS_WITH_CREDIT.search(text):
         return "caption"
-    if words <= 60 and _COPYRIGHT.search(text):
+    if words <= 60 and _may_be_copyright(text) and _COPYRIGHT.search(text):
         return "copyright"
     if _is_date_only(text) or _is_date_stamp(text, words):
         return "date"

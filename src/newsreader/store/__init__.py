@@ -48,8 +48,10 @@ from newsreader.store.upsert import (
     ArticleInput,
     FetchMeta,
     PreparedBatch,
+    PreparedBody,
     UpsertResult,
     prepare_batch,
+    prepare_body,
 )
 
 __all__ = [
@@ -59,9 +61,11 @@ __all__ = [
     "ArticleInput",
     "FetchMeta",
     "PreparedBatch",
+    "PreparedBody",
     "Store",
     "StoreInfo",
     "UpsertResult",
     "prepare_batch",
+    "prepare_body",
     "print_notice",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from newsreader.content.readtime import reading_minutes
-from newsreader.content.sanitize import clean_line, clean_text, index_text
+from newsreader.content.sanitize import index_text
 from newsreader.errors import AmbiguousIdError
 from newsreader.ids import ID_PATTERN
 from newsreader.models import Article, Image
@@ -26,8 +26,9 @@ from newsreader.store.upsert import (
     ArticleInput,
     FetchMeta,
     PreparedBatch,
+    PreparedBody,
     UpsertResult,
-    image_list,
+    prepare_body,
     sections_of_sources,
     unique_rows,
     upsert,
@@ -232,30 +233,28 @@ class ArticlesMixin(StoreBase):
         much of it the cache holds, so read state stays and the next sync of the same
         entry still counts as unchanged. The entry HTML, no longer needed, is dropped.
         """
-        lines = [line for line in (clean_line(h) for h in headings) if line]
-        text = clean_text(text)
+        body = prepare_body(
+            markdown=markdown, text=text, headings=headings, lede=lede, images=images
+        )
+        return self.set_prepared_body(ref, body)
+
+    def set_prepared_body(self, ref: str, body: PreparedBody) -> bool:
+        """:meth:`set_body` with a body cleaned beforehand (:func:`prepare_body`)."""
 
         def work(conn: sqlite3.Connection) -> bool:
             found = conn.execute("SELECT language FROM articles WHERE id = ?", (ref,)).fetchone()
             if found is None:
                 return False
-            conn.execute(
-                "UPDATE articles SET minutes = ? WHERE id = ?",
-                (reading_minutes(text, found[0]), ref),
-            )
+            minutes = body.minutes
+            if minutes is None:
+                minutes = reading_minutes(body.text, found[0])
+            conn.execute("UPDATE articles SET minutes = ? WHERE id = ?", (minutes, ref))
             return bool(
                 conn.execute(
                     "UPDATE bodies SET markdown = ?, text = ?, headings = ?, html = NULL,"
                     " lede = coalesce(?, lede), images = coalesce(?, images), indexed = 1"
                     " WHERE rid = (SELECT rid FROM articles WHERE id = ?)",
-                    (
-                        clean_text(markdown),
-                        text,
-                        json.dumps(lines, ensure_ascii=False) if lines else None,
-                        clean_line(lede),
-                        image_list(images),
-                        ref,
-                    ),
+                    (body.markdown, body.text, body.headings, body.lede, body.images, ref),
                 ).rowcount
             )
 

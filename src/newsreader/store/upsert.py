@@ -40,9 +40,11 @@ __all__ = [
     "ArticleInput",
     "FetchMeta",
     "PreparedBatch",
+    "PreparedBody",
     "UpsertResult",
     "prepare",
     "prepare_batch",
+    "prepare_body",
     "sections_of_sources",
     "upsert",
 ]
@@ -623,6 +625,44 @@ class PreparedBatch(NamedTuple):
     """
 
     rows: tuple[_Row, ...]
+
+
+class PreparedBody(NamedTuple):
+    """An article's new body as it is written: cleaned, headings and figures encoded,
+    and its reading time when the language was known. Made where the body was made
+    (a parser process, for full-text pages), so that the writer only writes."""
+
+    markdown: str
+    text: str
+    headings: str | None
+    lede: str | None
+    images: str | None
+    minutes: int | None
+    """None: counted in the transaction, in the stored article's language."""
+
+
+def prepare_body(
+    *,
+    markdown: str,
+    text: str,
+    headings: Iterable[str],
+    lede: str | None = None,
+    images: Iterable[Image] = (),
+    language: str | None = None,
+    counted: bool = False,
+) -> PreparedBody:
+    """Clean a body for :meth:`Store.set_prepared_body`; with ``counted``, its reading
+    time is counted here, in ``language`` (the article's, as stored)."""
+    lines = [line for line in (clean_line(h) for h in headings) if line]
+    text = clean_text(text)
+    return PreparedBody(
+        markdown=clean_text(markdown),
+        text=text,
+        headings=json.dumps(lines, ensure_ascii=False) if lines else None,
+        lede=clean_line(lede),
+        images=image_list(images),
+        minutes=reading_minutes(text, clean_line(language)) if counted else None,
+    )
 
 
 def prepare_batch(items: Iterable[Article | ArticleInput]) -> PreparedBatch:
