@@ -14,7 +14,10 @@ every 10 ms: a worker process counts for the memory it adds). Request concurrenc
 ``reload-threads`` and newsreader's ``concurrency`` and ``per_host`` (every feed is on
 one host).
 
-    python bench/sync.py [--runs 3] [--latencies 0,0.05] [--threads 16]
+    python bench/sync.py [--runs 3] [--latencies 0,0.05] [--threads 16] [--against SRC]
+
+``--against`` also runs another version's cold and full-text syncs (the ``src``
+folder of another checkout) alternately with this one's and prints the speed-up.
 
 newsboat: Debian's package (``apt-get install newsboat``); it is skipped if absent.
 """
@@ -185,6 +188,12 @@ def newsreader_command() -> list[str]:
     return [script, "sync"]
 
 
+def previous_version(src: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The sync command and environment that run the newsreader found in ``src`` (the
+    ``src`` folder of another checkout) with this environment's packages."""
+    return [sys.executable, "-m", "newsreader", "sync"], dict(env, PYTHONPATH=str(src))
+
+
 def median(samples: list[Sample]) -> Sample:
     return Sample(
         statistics.median(s.wall for s in samples),
@@ -209,6 +218,10 @@ def bench_latency(latency: float, args: argparse.Namespace, root: Path) -> None:
             env = newsreader_home(root, port, args.feeds, args.threads, "never")
             results.setdefault("newsreader cold", []).append(timed(newsreader_command(), env))
             results.setdefault("newsreader all-304", []).append(timed(newsreader_command(), env))
+            if args.against:
+                env = newsreader_home(root, port, args.feeds, args.threads, "never")
+                command, previous_env = previous_version(args.against, env)
+                results.setdefault("previous version cold", []).append(timed(command, previous_env))
             if has_newsboat:
                 home = newsboat_home(root, port, args.feeds, args.threads)
                 results.setdefault("newsboat cold", []).append(timed(newsboat_command(home)))
@@ -228,6 +241,9 @@ def bench_latency(latency: float, args: argparse.Namespace, root: Path) -> None:
                     f"(target <= {target})   memory {ours.pss_mb - theirs.pss_mb:+.1f} MB "
                     "(target <= +40)"
                 )
+        if args.against:
+            ours, before = medians["newsreader cold"], medians["previous version cold"]
+            print(f"  cold: {before.wall / ours.wall:.2f}x as fast as the previous version")
         if latency:
             # 200 feeds, 16 at a time, each answer at least `latency` away.
             floor = args.feeds / args.threads * latency
@@ -245,15 +261,22 @@ def bench_full_text(args: argparse.Namespace, root: Path) -> None:
     feeds = 1000 // args.items
     server, port = start_server(feeds, args.items, 0.0)
     try:
-        samples = []
+        samples, previous = [], []
         for _ in range(args.runs):
             env = newsreader_home(root, port, feeds, args.threads, "always")
             samples.append(timed(newsreader_command(), env))
+            if args.against:
+                env = newsreader_home(root, port, feeds, args.threads, "always")
+                previous.append(timed(*previous_version(args.against, env)))
         print(
             f"\nfull text: {feeds} feeds x {args.items} items = {feeds * args.items} pages fetched "
             f"and extracted, latency 0 ms, median of {args.runs}:"
         )
         show("newsreader cold + full text", median(samples))
+        if previous:
+            show("previous version", median(previous))
+            speedup = median(previous).wall / median(samples).wall
+            print(f"  full text: {speedup:.2f}x as fast as the previous version (target >= 1.7)")
     finally:
         server.kill()
         server.wait()
@@ -267,8 +290,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--latencies", default="0,0.05")
     parser.add_argument("--skip-full-text", action="store_true")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="the src folder of another checkout (git worktree add DIR COMMIT): its cold "
+        "and full-text syncs run alternately with this one's (with this environment's "
+        "packages; before the aiohttp client, it needs httpx installed)",
+    )
     args = parser.parse_args()
     installed_like_a_wheel()
+    if args.against:
+        import compileall
+
+        compileall.compile_dir(args.against, quiet=1)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for latency in (float(value) for value in args.latencies.split(",")):

@@ -509,6 +509,49 @@ async def test_offline_never_syncs_feeds(filled: Store) -> None:
         assert filled.source("Web") is None  # run_sync never even registered it
 
 
+async def test_background_sync_parses_feeds_in_helper_processes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader's sync is the command line's: feeds are parsed in helper processes
+    (where the machine has a core to spare), never on the thread that keeps the
+    screen alive."""
+    from newsreader import processes
+    from newsreader.sync import default_workers
+    from tests import server as srv
+
+    if not default_workers():
+        pytest.skip("a single core: the sync parses in-process, as it should")
+    offloaded: list[str] = []
+    real_run = processes.WorkerPool.run
+
+    async def run(pool: processes.WorkerPool, function: Any, *args: Any) -> Any:
+        offloaded.append(function.__name__)
+        return await real_run(pool, function, *args)
+
+    monkeypatch.setattr(processes.WorkerPool, "run", run)
+    feed = srv.rss(
+        "Wire",
+        [
+            {"title": f"Story {n}", "link": f"https://wire.example/{n}", "guid": f"w{n}"}
+            for n in range(3)
+        ],
+    )
+    httpd = srv.LoopbackServer()
+    try:
+        url = httpd.route("/feed", srv.static(feed, "application/rss+xml"))
+        config = Config(sources=(SourceConfig(name="Wire", url=url, full_text="never"),))
+        app = make_app(store, config)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("R")
+            await settle(app, pilot)
+            assert len(app.main.articles.rows) == 3  # shown once stored
+    finally:
+        httpd.close()
+    assert {article.title for article in store.articles()} == {"Story 0", "Story 1", "Story 2"}
+    assert offloaded == ["parse_feed"]
+
+
 # -- the ticker -----------------------------------------------------------------------
 
 
