@@ -293,7 +293,7 @@ def _scanned_dates(text: str) -> list[tuple[str | None, str | None]] | None:
             elif values is not None:
                 return None
             else:
-                values = {}
+                values, in_source = {}, 0
         elif values is None:
             continue
         elif name == "source":  # an Atom entry's source feed has dates of its own
@@ -303,6 +303,8 @@ def _scanned_dates(text: str) -> list[tuple[str | None, str | None]] | None:
             if start < 0 or text[start - 1] == "/":
                 continue
             stop = text.find("<", start)
+            if stop < 0:
+                return None  # the document ends inside a date
             value = text[start + 1 : stop].strip()
             if value:
                 values[name] = value
