@@ -424,3 +424,29 @@ def test_a_reference_made_by_removing_tags_is_still_cleaned(html: str) -> None:
     body = convert_body(html)
     assert_clean_markdown(body.markdown)
     assert_clean(body.text)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<&&#11;#xFFFE;",
+        "s &&#11;#27;[31m red &&#1;#x1b;[0m t",
+        "s &&&#11;#11;#xFFFF; t",
+    ],
+)
+def test_a_reference_made_by_removing_a_control_character_is_never_decoded(
+    markup: str,
+) -> None:
+    """Once the VT of ``&&#11;#xFFFE;`` is gone, ``&`` and ``#xFFFE;`` meet: that
+    reference is shown as text, in pages, Markdown files, entry HTML and summaries."""
+    from newsreader.content.markdown import convert_body
+    from newsreader.content.sanitize import quick_text, strip_tags
+
+    for name in ("p.html", "p.md"):
+        document = parse(f"<p>{WORDS}</p><p>{markup}</p>".encode(), name)
+        assert_safe_everywhere(document)
+    body = convert_body(markup)
+    assert_clean_markdown(body.markdown)
+    assert_clean(body.text)
+    for text in (quick_text(markup), strip_tags(markup)):
+        assert_clean(text)

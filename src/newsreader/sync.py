@@ -372,12 +372,14 @@ class _Sync:
     async def offload(self, function: Callable[..., T], *args: Any) -> T:
         """CPU work on a worker process when there is one, else right here."""
         if self.parsers is not None:
-            from newsreader.processes import WorkerCrashedError
+            from newsreader.processes import CallTimeoutError, WorkerCrashedError
 
             try:
                 return await self.parsers.run(function, *args)
             except WorkerCrashedError:
                 self.parsers = None  # a worker died (out of memory?): carry on in-process
+            except CallTimeoutError as error:  # this document only; never in-process
+                raise ParseError(f"reading it {error}") from None
         return function(*args)
 
     async def read(self, function: Callable[..., T], *args: Any) -> T:
@@ -565,12 +567,18 @@ async def sync(
     die with this one, see :mod:`newsreader.processes`; the command line uses them on
     machines with a spare core).
     """
-    from newsreader.processes import WorkerPool
+    from newsreader import processes
     from newsreader.sources.http import make_client
 
     sources = _select(config, names)
     wanted = parse_workers > 0 and any(kind_of(s).needs_network for s in sources)
-    parsers = WorkerPool(parse_workers, preload=PARSER_MODULES) if wanted else None
+    parsers = (
+        processes.WorkerPool(
+            parse_workers, preload=PARSER_MODULES, deadline=processes.CALL_DEADLINE
+        )
+        if wanted
+        else None
+    )
     if parsers is not None and await asyncio.to_thread(_some_never_fetched, store, sources):
         # Those feeds will be parsed for sure: the workers import their parsers now,
         # while this process imports its HTTP client. (A sync of feeds fetched before

@@ -114,19 +114,20 @@ def parse_document(raw: RawDocument) -> Document:
 
 def _parse(raw: RawDocument) -> Document:
     from newsreader.content.charset import decode
-    from newsreader.content.sanitize import clean_text, decode_control_refs
+    from newsreader.content.sanitize import clean_markup, clean_text
     from newsreader.errors import ParseError
 
     if not raw.body.strip():
         raise ParseError("empty document: nothing to read")
     text = decode(raw.body, raw.charset)
     kind = detect_kind(raw, text)
-    if kind in ("html", "markdown"):
-        text = decode_control_refs(text)  # "&#27;[31m" goes whole, below
     # Cleaned once, here, before any parser sees it: control characters, escape
-    # sequences, bidi overrides, and what XML forbids (lxml refuses such strings).
-    # (XML feeds are cleaned by prepare_xml, after it has decoded character references.)
-    if kind != "feed":
+    # sequences, bidi overrides, and what XML forbids (lxml refuses such strings);
+    # in markup, also those written as references ("&#27;[31m" goes whole). XML feeds
+    # are cleaned by prepare_xml, after it has decoded character references.
+    if kind in ("html", "markdown"):
+        text = clean_markup(text)
+    elif kind != "feed":
         text = clean_text(text)
     if not text.strip():
         raise ParseError("empty document: nothing to read")

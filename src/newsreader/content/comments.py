@@ -537,10 +537,10 @@ def read_comments(raw: RawDocument) -> tuple[Comment, ...]:
     :class:`~newsreader.errors.ParseError` for anything else."""
     from newsreader.content import detect_kind
     from newsreader.content.charset import decode
-    from newsreader.content.sanitize import decode_control_refs
+    from newsreader.content.sanitize import clean_markup
     from newsreader.errors import ParseError
 
-    text = clean_text(decode_control_refs(decode(raw.body, raw.charset)))
+    text = clean_markup(decode(raw.body, raw.charset))
     kind = detect_kind(raw, text)
     location = raw.location if raw.is_url else None
     if kind == "feed":

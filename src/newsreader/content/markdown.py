@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from newsreader import startup
 from newsreader.content.sanitize import (
     clean_line,
+    clean_markup,
     clean_text,
-    decode_control_refs,
     defang,
     quick_text,
     safe_url,
@@ -351,7 +351,7 @@ def convert_body(html: str, base_url: str | None = None) -> Body:
         _CONVERTERS = _converters()
     markdown_cls, text_cls = _CONVERTERS
     # lxml refuses what XML forbids; a reference to ESC goes with its sequence.
-    html = clean_text(decode_control_refs(html))
+    html = clean_markup(html)
     soup = parse_fragment(_LONG_BLANKS.sub(_first_blanks, html))
     for tag in soup.find_all(DROPPED_TAGS):
         tag.decompose()

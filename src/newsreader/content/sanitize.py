@@ -19,6 +19,7 @@ from newsreader.startup import LazyPattern
 __all__ = [
     "SAFE_LINK_SCHEMES",
     "clean_line",
+    "clean_markup",
     "clean_text",
     "decode_control_refs",
     "defang",
@@ -125,6 +126,22 @@ def decode_control_refs(value: str) -> str:
     if "&#" not in value:
         return value
     return _NUMERIC_REF.sub(_control_ref, value)
+
+
+def _escaped_control_ref(match: re.Match[str]) -> str:
+    return "&amp;" + match.group(0)[1:] if _control_ref(match) != match.group(0) else match.group(0)
+
+
+def clean_markup(value: str) -> str:
+    """HTML or Markdown source cleaned like :func:`clean_text`, control characters
+    written as numeric references included (:func:`decode_control_refs`). What the
+    removal brings together cannot spell another one: in ``&&#11;#xFFFE;`` the ``&`` and
+    the ``#xFFFE;`` meet once the VT goes, and that reference is escaped (shown as
+    text), never decoded: parsers would put U+FFFE in their trees."""
+    cleaned = clean_text(decode_control_refs(value))
+    if "&#" not in cleaned:
+        return cleaned
+    return _NUMERIC_REF.sub(_escaped_control_ref, cleaned)
 
 
 def defang(value: str) -> str:
@@ -293,7 +310,7 @@ def quick_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    value = clean_text(decode_control_refs(value))
+    value = clean_markup(value)
     if "<" not in value and "&" not in value:
         text = value
     elif _ACTIVE_CONTENT.search(value) is None:
@@ -301,7 +318,7 @@ def quick_text(value: str | None) -> str:
         if "&" in text:
             # Tags gone, "&#823<b></b>8;" is "&#8238;" (a bidi override): references are
             # read only now, and what they spell is cleaned once more.
-            text = clean_text(html.unescape(clean_text(decode_control_refs(text))))
+            text = clean_text(html.unescape(clean_markup(text)))
     else:
         text = clean_text(_parsed_text(value))
     lines = (" ".join(line.split()) for line in text.split("\n"))
@@ -332,7 +349,7 @@ def index_text(value: str | None) -> str:
         value = _ANY_TAG.sub(" ", value)
     if "&" in value:
         if "&#" in value:  # a reference may spell a control character
-            value = clean_text(decode_control_refs(value))
+            value = clean_markup(value)
         value = html.unescape(value)
     return defang(value)
 
@@ -358,7 +375,7 @@ def strip_tags(value: str | None) -> str:
     Text without anything that looks like a tag or an entity is returned as it is,
     so a plain-text title like ``a < b`` survives.
     """
-    value = clean_text(decode_control_refs(value) if value else value)
+    value = clean_markup(value) if value else clean_text(value)
     if not _LOOKS_LIKE_MARKUP.search(value):
         return defang(value)
     from lxml import etree
