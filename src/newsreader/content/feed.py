@@ -386,9 +386,10 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     # they agree with its reading) and comment links (from a second reading, shared).
     from newsreader.content.comments import mentions_comments, xml_root
 
-    root = xml_root(data) if entries and mentions_comments(text) else None
+    mentions = bool(entries) and mentions_comments(text)
+    root = xml_root(data) if mentions else None
     dates, root = _dates(text, data, entries, root) if entries else ([], root)
-    threads = _comment_links(root, text, base, entries)
+    threads = _comment_links(root, base, entries) if mentions else {}
     for number, entry in enumerate(entries):
         published, updated = dates[number]
         link = safe_url(_first_text(entry.get("link"), entry.get("id")), base)
@@ -432,16 +433,14 @@ def parse_xml_feed(text: str, location: str | None = None) -> Feed:
     )
 
 
-def _comment_links(
-    root: Any, text: str, base: str | None, entries: list[Any]
-) -> dict[int, dict[str, Any]]:
+def _comment_links(root: Any, base: str | None, entries: list[Any]) -> dict[int, dict[str, Any]]:
     """What the feed says of each entry's comments, by entry number (see
     :func:`newsreader.content.comments.announced`), for the entries that say something.
     Entries are matched by position when the walk found as many as the parser, else by
     id or link."""
-    from newsreader.content.comments import announced, mentions_comments
+    from newsreader.content.comments import announced
 
-    if root is None or not entries or not mentions_comments(text):
+    if root is None or not entries:
         return {}
     found = announced(root, base)
     if len(found) != len(entries):
