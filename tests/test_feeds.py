@@ -197,11 +197,24 @@ TRICKY_DATES_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>R
 </channel></rss>"""
 
 
-def test_tricky_feed_dates_are_the_entries_own_with_their_offsets() -> None:
-    source_first, commented, cdata = parse_feed(TRICKY_DATES_ATOM).items
+@pytest.mark.parametrize("comments", [False, True], ids=["text", "tree"])
+def test_tricky_feed_dates_are_the_entries_own_with_their_offsets(comments: bool) -> None:
+    """Read from the text when the feed says nothing of comments, from its tree when
+    it does (the tree is read for those anyway): the same dates either way."""
+    atom, rss = TRICKY_DATES_ATOM, TRICKY_DATES_RSS
+    if comments:
+        thread = (
+            b'<link xmlns:thr="http://purl.org/syndication/thread/1.0" rel="replies"'
+            b' type="text/html" href="https://t.example/s#c" thr:count="2"/></entry>'
+        )
+        atom = atom.replace(b"</entry>", thread, 1)
+        rss = rss.replace(b"</item>", b"<comments>https://r.example/u#c</comments></item>", 1)
+    source_first, commented, cdata = parse_feed(atom).items
     assert (source_first.published, source_first.updated) == (None, "2025-11-25T09:00:00+09:00")
     assert commented.published == "2025-11-24T08:00:00+09:00"
     assert cdata.published == "2025-11-23T07:00:00-05:00"
-    undated, dated = parse_feed(TRICKY_DATES_RSS).items
+    undated, dated = parse_feed(rss).items
     assert undated.published is None  # the channel's date after it is not its own
     assert dated.published == "2025-11-22T18:30:00-08:00"
+    assert (undated.comments_page is not None) is comments
+    assert (source_first.comment_count == 2) is comments

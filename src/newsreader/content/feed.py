@@ -348,12 +348,14 @@ def _dates(
     text: str, data: bytes, entries: list[Any], root: Any
 ) -> tuple[list[tuple[str | None, str | None]], Any]:
     """Each entry's (published, updated), parsed, with the publisher's offsets; and
-    the document's tree when it had to be read for them (else ``root`` as given)."""
-    scanned = _scanned_dates(text)
-    agreed = _dates_agree(scanned, entries) if scanned is not None else None
-    if agreed is not None:
-        return agreed, root
+    the document's tree when it had to be read for them (else ``root`` as given). A
+    tree already read (for comment links) is walked; else the text is scanned, and
+    read as a tree only when the scan does not agree with the parser."""
     if root is None:
+        scanned = _scanned_dates(text)
+        agreed = _dates_agree(scanned, entries) if scanned is not None else None
+        if agreed is not None:
+            return agreed, root
         from newsreader.content.comments import xml_root
 
         root = xml_root(data)
