@@ -295,7 +295,7 @@ def main() -> None:
         type=Path,
         help="the src folder of another checkout (git worktree add DIR COMMIT): its cold "
         "and full-text syncs run alternately with this one's (with this environment's "
-        "packages; before the aiohttp client, it needs httpx installed)",
+        "packages; versions before the aiohttp client use httpx, in the test extra)",
     )
     args = parser.parse_args()
     installed_like_a_wheel()
