@@ -1,4 +1,5 @@
-"""The sync's helper processes: answers, errors, and a call that never ends.
+"""The sync's helper processes: answers, errors, a call that never ends, a worker that
+dies, and the requests a worker holds at once.
 
 Real ``python -m newsreader.worker`` processes; the work sent is standard-library
 functions, which any worker can import.
@@ -6,14 +7,17 @@ functions, which any worker can import.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
+import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from newsreader.processes import CallTimeoutError, WorkerPool
+from newsreader.processes import CallTimeoutError, WorkerCrashedError, WorkerPool
 
 pytestmark = pytest.mark.anyio
 
@@ -101,5 +105,126 @@ async def test_a_feed_whose_parsing_outlives_the_deadline_fails_alone(
             assert small_result.status == "synced" and small_result.new == 3
             titles = {article.title for article in store.articles()}
             assert {"Huge 0", "Huge 1"} <= titles  # what the feed had is still cached
+    finally:
+        httpd.close()
+
+
+async def _until(condition: Any, seconds: float = 30.0) -> None:
+    """Wait (bounded) for a state the test cannot await directly."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_request_queued_behind_a_stuck_one_is_served_by_the_replacement() -> None:
+    """A worker holds two requests at once; when the first outlives the deadline, the
+    second, which it never began, goes to the worker that replaces it."""
+    pool = WorkerPool(1, deadline=2.0)
+    try:
+        await pool.run(os.getpid)  # started: its start-up no longer counts
+        stuck = asyncio.ensure_future(pool.run(time.sleep, 60))
+        await _until(lambda: len(pool._all[0].waiting) == 1)
+        queued = asyncio.ensure_future(pool.run(math.sqrt, 9.0))
+        await _until(lambda: queued.done() or len(pool._all[0].waiting) == 2)
+        with pytest.raises(CallTimeoutError):
+            await stuck
+        assert await queued == 3.0
+    finally:
+        await pool.close()
+
+
+async def test_the_deadline_counts_from_when_the_worker_can_begin_the_call() -> None:
+    """Two calls of 1.5 s each on one worker both succeed under a 2.5 s deadline, though
+    the second was sent 3 s before its answer."""
+    pool = WorkerPool(1, deadline=2.5)
+    try:
+        await pool.run(os.getpid)
+        first, second = await asyncio.gather(
+            pool.run(time.sleep, 1.5), pool.run(time.sleep, 1.5), return_exceptions=True
+        )
+        assert first is None and second is None
+    finally:
+        await pool.close()
+
+
+async def test_a_cancelled_calls_answer_never_reaches_the_next_call() -> None:
+    pool = WorkerPool(1)
+    try:
+        pid = await pool.run(os.getpid)
+        cancelled = asyncio.ensure_future(pool.run(time.sleep, 0.5))  # answers None
+        await _until(lambda: len(pool._all[0].waiting) == 1)
+        cancelled.cancel()
+        assert await pool.run(math.sqrt, 9.0) == 3.0
+        assert await pool.run(os.getpid) == pid  # the same worker, still serving
+    finally:
+        await pool.close()
+
+
+async def test_every_call_a_dead_worker_held_fails_and_none_waits_forever() -> None:
+    """A worker killed from outside (out of memory) with requests in its pipe: each of
+    them, and any call waiting for room, fails at once (the sync then parses in-process)."""
+    pool = WorkerPool(1)
+    try:
+        await pool.run(os.getpid)
+        calls = [asyncio.ensure_future(pool.run(time.sleep, 30)) for _ in range(4)]
+        (worker,) = pool._all
+        await _until(lambda: len(worker.waiting) == 2)
+        worker.process.kill()
+        results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 20)
+        assert all(isinstance(result, WorkerCrashedError) for result in results)
+        with pytest.raises(WorkerCrashedError):
+            await pool.run(math.sqrt, 4.0)
+    finally:
+        await pool.close()
+
+
+async def test_closing_kills_a_worker_still_busy_with_a_cancelled_call() -> None:
+    """Ctrl-C during a long parse: nobody waits for the answer, so the sync does not wait
+    for the worker to finish it."""
+    pool = WorkerPool(1)
+    try:
+        await pool.run(os.getpid)
+        call = asyncio.ensure_future(pool.run(time.sleep, 60))
+        (worker,) = pool._all
+        await _until(lambda: len(worker.waiting) == 1)
+        call.cancel()
+    finally:
+        await pool.close()
+    assert worker.process.returncode == -signal.SIGKILL
+
+
+async def test_a_sync_whose_parser_process_dies_stores_every_feed_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsreader import processes
+    from newsreader.config import Config, SourceConfig
+    from newsreader.store import Store
+    from newsreader.sync import sync
+    from tests import server as srv
+
+    real_send = processes._Worker.send
+
+    async def send_then_die(worker: processes._Worker, payload: bytes) -> Any:
+        answer = await real_send(worker, payload)
+        worker.process.kill()  # with this request, and maybe the next, in its pipe
+        return answer
+
+    monkeypatch.setattr(processes._Worker, "send", send_then_die)
+    httpd = srv.LoopbackServer()
+    try:
+        sources = []
+        for n in range(6):
+            entries = [{"title": f"Feed {n} item {i}", "guid": f"{n}-{i}"} for i in range(3)]
+            url = httpd.route(
+                f"/{n}", srv.static(srv.rss(f"Feed {n}", entries), "application/rss+xml")
+            )
+            sources.append(SourceConfig(name=f"Feed {n}", url=url, full_text="never"))
+        with Store.open(tmp_path / "cache.db") as store:
+            report = await asyncio.wait_for(
+                sync(Config(sources=tuple(sources)), store, parse_workers=1), 60
+            )
+            assert report.ok and report.new == 18
+            assert len(store.articles(limit=100)) == 18
     finally:
         httpd.close()

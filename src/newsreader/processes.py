@@ -15,11 +15,19 @@ things keep it harmless (see also the cache's rules in :mod:`newsreader.store.db
 - **Nothing of multiprocessing.** No semaphores and no resource-tracker process that
   would complain on the user's terminal after a killed sync: a request is one
   length-prefixed pickle on a pipe, the answer another.
+
+A worker is never left waiting for this process. It holds up to :data:`DEPTH` requests
+(the next one is already in its pipe when it sends an answer), and its pipes hold 1 MiB
+(:data:`PIPE_BYTES`, where the system allows), so that an answer is written at once
+rather than in 64 KiB pieces, each waiting for this process's busy event loop. Measured
+on a cold sync of 200 feeds: a worker fed one request at a time spent a fifth of the
+sync waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import pickle
 import struct
@@ -27,7 +35,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["CALL_DEADLINE", "FRAME", "CallTimeoutError", "WorkerCrashedError", "WorkerPool"]
+__all__ = [
+    "CALL_DEADLINE",
+    "DEPTH",
+    "FRAME",
+    "PIPE_BYTES",
+    "CallTimeoutError",
+    "WorkerCrashedError",
+    "WorkerPool",
+]
 
 T = TypeVar("T")
 FRAME = struct.Struct(">Q")
@@ -39,6 +55,11 @@ documents the size cap lets in, a 4.8 MB feed of 40,000 undated entries takes ab
 (its parser tries each entry's guid as a date). A call still running after two minutes
 is a parser caught in a loop, or a worker stopped from outside (a debugger, SIGSTOP),
 and it must not hold up a sync."""
+DEPTH = 2
+"""Requests a worker holds at once: the one it works on and the next."""
+PIPE_BYTES = 1 << 20
+"""The size a worker asks for its two pipes (Linux's limit for an unprivileged process;
+elsewhere, or when refused, they stay as they are)."""
 
 
 class WorkerCrashedError(Exception):
@@ -50,25 +71,104 @@ class CallTimeoutError(Exception):
     must not run the same work in-process: it may never end there either.)"""
 
 
-class _Worker:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
+class _NotStartedError(Exception):
+    """A request queued behind a call that timed out: its worker never began it."""
 
-    async def call(self, payload: bytes) -> Any:
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None and stdout is not None
+
+class _Worker:
+    """One process, the requests it holds (oldest first) and the task reading its
+    answers, which resolves them in order."""
+
+    def __init__(self, process: asyncio.subprocess.Process, pool: WorkerPool) -> None:
+        self.process = process
+        self.pool = pool
+        self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.alive = True
+        self.killed = False
+        self.replacement: asyncio.Task[None] | None = None
+        """The worker starting in place of this one, after a call outlived the deadline."""
+        self._sent = asyncio.Event()
+        self.reader = asyncio.ensure_future(self._read_answers())
+
+    async def send(self, payload: bytes) -> asyncio.Future[Any]:
+        """Queue one request; the future is its answer."""
+        stdin = self.process.stdin
+        assert stdin is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         try:
             stdin.write(FRAME.pack(len(payload)) + payload)
-            await stdin.drain()
-            (size,) = FRAME.unpack(await stdout.readexactly(FRAME.size))
-            ok, value = pickle.loads(await stdout.readexactly(size))  # noqa: S301 - our own worker
-        except (OSError, EOFError, asyncio.IncompleteReadError, pickle.UnpicklingError) as error:
+        except (OSError, RuntimeError) as error:  # RuntimeError: its transport is closed
+            self.stop(WorkerCrashedError(f"a parser process stopped: {error}"))
             raise WorkerCrashedError(f"a parser process stopped: {error}") from None
-        if not ok:
-            raise value
-        return value
+        self.waiting.append(future)
+        self._sent.set()
+        try:
+            await stdin.drain()
+        except OSError as error:
+            self.stop(WorkerCrashedError(f"a parser process stopped: {error}"))
+        except asyncio.CancelledError:
+            future.cancel()  # its answer, when it comes, is dropped
+            raise
+        return future
+
+    async def _read_answers(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                while not self.waiting:
+                    self._sent.clear()
+                    await self._sent.wait()
+                # The oldest request's time starts when its worker can begin it: now.
+                try:
+                    async with asyncio.timeout(self.pool.deadline):
+                        (size,) = FRAME.unpack(await stdout.readexactly(FRAME.size))
+                        data = await stdout.readexactly(size)
+                except TimeoutError:
+                    self.replacement = self.pool.replace(self)
+                    self.stop(
+                        CallTimeoutError(
+                            f"took longer than {self.pool.deadline:g} s and was stopped"
+                        )
+                    )
+                    return
+                future = self.waiting.popleft()
+                try:
+                    ok, value = pickle.loads(data)  # noqa: S301 - our own worker
+                except Exception as error:  # noqa: BLE001 - e.g. an exception class gone
+                    ok, value = False, WorkerCrashedError(f"an answer could not be read: {error}")
+                if not future.done():  # else its caller was cancelled: nobody wants it
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+                self.pool.room.set()
+        except (OSError, EOFError, asyncio.IncompleteReadError) as error:
+            self.stop(WorkerCrashedError(f"a parser process stopped: {error}"))
+        finally:
+            self.stop(WorkerCrashedError("the parser processes were stopped"))  # if still up
+
+    def stop(self, error: Exception) -> None:
+        """Kill the process; the oldest request gets ``error``, those behind it, if it
+        timed out, go to another worker, else get ``error`` too."""
+        if not self.alive:
+            return
+        self.alive = False
+        self.kill()
+        first = True
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                later = _NotStartedError() if isinstance(error, CallTimeoutError) else error
+                future.set_exception(error if first else later)
+            first = False
+        self.pool.room.set()
 
     def kill(self) -> None:
+        """SIGKILL, once: a second kill would race asyncio's watcher to reap the process."""
+        if self.killed or self.process.returncode is not None:
+            return
+        self.killed = True
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
 
@@ -76,11 +176,12 @@ class _Worker:
 class WorkerPool:
     """``size`` worker processes for CPU-bound calls from one asyncio loop.
 
-    :meth:`run` sends a module-level function and its arguments (both picklable) to an
-    idle worker and returns its result, or raises what it raised. Workers start on the
-    first call. A call cancelled half-way retires its worker (its late answer must not
-    reach the next call); so does a call that outlives ``deadline``, whose worker is
-    replaced (:class:`CallTimeoutError`).
+    :meth:`run` sends a module-level function and its arguments (both picklable) to the
+    least busy worker that has room (:data:`DEPTH`) and returns its result, or raises
+    what it raised. Workers start on the first call. A cancelled call's answer is
+    dropped when it comes; a call that outlives ``deadline`` (counted from when its
+    worker could begin it) gets its worker killed and replaced
+    (:class:`CallTimeoutError`), and the requests queued behind it go to another worker.
     """
 
     def __init__(
@@ -92,13 +193,15 @@ class WorkerPool:
         """Modules each worker imports as soon as it starts, before its first request:
         on a spare core, while this process is still importing its own."""
         self.deadline = deadline
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self.room = asyncio.Event()
+        """Set when a worker may have room: an answer came, or a worker started or died."""
         self._all: list[_Worker] = []
+        self._replacing: set[asyncio.Task[None]] = set()
+        self._started = False
         self._starting: asyncio.Task[None] | None = None
         self._growing = asyncio.Lock()
 
     async def _spawn(self, count: int) -> None:
-        idle = self._idle if self._idle is not None else asyncio.Queue()
         for _ in range(count):
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -109,13 +212,14 @@ class WorkerPool:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.DEVNULL,
             )
-            worker = _Worker(process)
-            self._all.append(worker)
-            idle.put_nowait(worker)
-        self._idle = idle
+            self._all.append(_Worker(process, self))
+            self.room.set()
 
     async def _start(self) -> None:
-        await self._spawn(self.size)
+        try:
+            await self._spawn(self.size)
+        finally:
+            self._started = True
 
     async def start(self) -> None:
         """Start the workers now rather than on the first call, so that their start-up
@@ -129,7 +233,7 @@ class WorkerPool:
         """Have at least ``size`` workers (once the first call has started them): for
         work that deserves every core, at the price of one more process in memory."""
         async with self._growing:
-            if self._idle is None:
+            if not self._started:
                 self.size = max(self.size, size)
                 return
             if size > len(self._all):
@@ -137,50 +241,68 @@ class WorkerPool:
                     await self._spawn(size - len(self._all))
             self.size = len(self._all)
 
+    def replace(self, worker: _Worker) -> asyncio.Task[None]:
+        """Retire ``worker`` and start another in its place (calls wait for it)."""
+        if worker in self._all:
+            self._all.remove(worker)
+
+        async def start() -> None:
+            try:
+                with contextlib.suppress(OSError):  # else one worker fewer
+                    await self._spawn(1)
+            finally:
+                self._replacing.discard(task)
+                self.room.set()
+
+        task = asyncio.ensure_future(start())
+        self._replacing.add(task)
+        return task
+
+    async def _with_room(self) -> _Worker:
+        while True:
+            live = [w for w in self._all if w.alive and w.process.returncode is None]
+            if not live and not self._replacing:
+                raise WorkerCrashedError("no parser process left")
+            free = [w for w in live if len(w.waiting) < DEPTH]
+            if free:
+                return min(free, key=lambda w: len(w.waiting))
+            self.room.clear()
+            await self.room.wait()
+
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        if self._idle is None:
+        if not self._started:
             if self._starting is None:
                 self._starting = asyncio.ensure_future(self._start())
             try:
                 await asyncio.shield(self._starting)
             except OSError as error:
                 raise WorkerCrashedError(f"no parser process: {error}") from None
-        assert self._idle is not None
         payload = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
-        if not any(w.process.returncode is None for w in self._all):
-            raise WorkerCrashedError("no parser process left")
-        worker = await self._idle.get()
-        done = False
-        try:
-            result = await asyncio.wait_for(worker.call(payload), self.deadline)
-            done = True
-            return result  # type: ignore[no-any-return]
-        except WorkerCrashedError:
-            raise
-        except TimeoutError:
-            worker.kill()
-            self._all.remove(worker)
-            with contextlib.suppress(OSError):  # else one worker fewer
-                await self._spawn(1)
-            raise CallTimeoutError(
-                f"took longer than {self.deadline:g} s and was stopped"
-            ) from None
-        except BaseException:
-            done = not isinstance(sys.exc_info()[1], asyncio.CancelledError)
-            raise
-        finally:
-            if done:
-                self._idle.put_nowait(worker)
-            else:
-                worker.kill()  # crashed, late or cancelled mid-call: never reused
+        while True:
+            worker = await self._with_room()
+            answer = await worker.send(payload)
+            try:
+                return await answer  # type: ignore[no-any-return]
+            except _NotStartedError:
+                continue  # its worker timed out on the request before: send it again
+            except CallTimeoutError:
+                if worker.replacement is not None:
+                    await asyncio.shield(worker.replacement)
+                raise
 
     async def close(self) -> None:
-        """Stop every worker: end of input, then a kill for any that lingers."""
+        """Stop every worker: end of input (a kill for one still holding requests,
+        whose answers nobody waits for any more), then a kill for any that lingers."""
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
             with contextlib.suppress(BaseException):
                 await self._starting
+        for task in list(self._replacing):  # a few milliseconds: then it is closed too
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(task)
         for worker in self._all:
+            if worker.waiting:
+                worker.kill()
             stdin = worker.process.stdin
             if stdin is not None:
                 with contextlib.suppress(OSError):
@@ -192,4 +314,7 @@ class WorkerPool:
                 worker.kill()
                 with contextlib.suppress(BaseException):
                     await worker.process.wait()
+            worker.reader.cancel()
+            with contextlib.suppress(BaseException):
+                await worker.reader
         self._all = []

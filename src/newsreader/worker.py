@@ -4,7 +4,8 @@ Reads requests from stdin (a length, then a pickled ``(function, args)``), answe
 stdout (a length, then a pickled ``(ok, result or exception)``), one at a time, until
 stdin ends: the parent closed it, or died. The modules named on the command line are
 imported first, while the parent gets its first request ready; anything else waits
-until a request needs it.
+until a request needs it. Its parent may queue the next request before this one is
+answered; both pipes are widened first so that neither side waits on the other.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import threading
 from typing import BinaryIO
 
-from newsreader.processes import FRAME
+from newsreader.processes import FRAME, PIPE_BYTES
 
 PARENT_POLL_SECONDS = 0.1
 """How often a busy worker checks that its parent is alive: the longest an orphan lives."""
@@ -29,6 +30,19 @@ def _watch_parent(parent: int) -> None:
         if os.getppid() != parent:
             os._exit(1)  # the parent is gone: nobody will ever read the answer
         threading.Event().wait(PARENT_POLL_SECONDS)
+
+
+def _widen_pipes() -> None:
+    """Room for a whole answer, and the next request, in the pipes (Linux only)."""
+    try:
+        import fcntl
+
+        size = fcntl.F_SETPIPE_SZ
+    except (ImportError, AttributeError):
+        return
+    for fd in (0, 1):
+        with contextlib.suppress(OSError):  # not a pipe, or more than this user may have
+            fcntl.fcntl(fd, size, PIPE_BYTES)
 
 
 def _read(stream: BinaryIO, size: int) -> bytes | None:
@@ -56,6 +70,7 @@ def _answer(function: object, args: tuple[object, ...]) -> bytes:
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    _widen_pipes()
     for module in sys.argv[1:]:
         with contextlib.suppress(ImportError):  # only a head start: the request imports
             importlib.import_module(module)
