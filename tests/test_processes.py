@@ -11,6 +11,8 @@ import asyncio
 import math
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -228,3 +230,55 @@ async def test_a_sync_whose_parser_process_dies_stores_every_feed_in_process(
             assert len(store.articles(limit=100)) == 18
     finally:
         httpd.close()
+
+
+async def test_a_sync_announces_the_end_of_its_start_up_before_any_request(
+    tmp_path: Path,
+) -> None:
+    """The command line settles the collector there (start-up tuned, the documents
+    collected with the defaults): once, before the first feed is asked for."""
+    from newsreader.config import Config, SourceConfig
+    from newsreader.store import Store
+    from newsreader.sync import sync
+    from tests import server as srv
+
+    httpd = srv.LoopbackServer()
+    try:
+        entries = [{"title": "One", "guid": "one"}]
+        url = httpd.route("/feed", srv.static(srv.rss("Feed", entries), "application/rss+xml"))
+        seen: list[int] = []
+        config = Config(sources=(SourceConfig(name="Feed", url=url, full_text="never"),))
+        with Store.open(tmp_path / "cache.db") as store:
+            report = await sync(
+                config, store, parse_workers=1, started=lambda: seen.append(len(httpd.requests))
+            )
+        assert report.ok and report.new == 1
+        assert seen == [0]
+        assert len(httpd.requests) == 1
+    finally:
+        httpd.close()
+
+
+def test_settling_the_collector_brings_back_its_defaults() -> None:
+    import gc
+
+    from newsreader import startup
+
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import gc; print(*gc.get_threshold())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    defaults = tuple(int(n) for n in fresh.stdout.split())
+    before = gc.get_threshold()
+    gc.unfreeze()  # what an earlier command froze in this test process
+    try:
+        startup.tune_collector()
+        assert gc.get_threshold()[0] == 100_000
+        startup.settle_collector()
+        assert gc.get_threshold() == defaults
+        assert gc.get_freeze_count() > 0  # start-up's objects left the walks
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -487,8 +487,10 @@ def _run_reader(ctx: Context) -> int:
 
 
 _LONG_RUNNING = frozenset({"sync"})
-"""Commands that churn through many documents; they (and the reader) keep the garbage
-collector's defaults; the others are one-shot (see :mod:`newsreader.startup`)."""
+"""Commands that churn through many documents: their start-up is tuned like a one-shot
+command's, then they go back to the garbage collector's defaults when their work
+starts (:func:`~newsreader.startup.settle_collector`); the reader keeps the defaults
+(see :mod:`newsreader.startup`)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -504,8 +506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = _command_of(args_list)
     one_shot = command is not None and command not in _LONG_RUNNING
-    if one_shot:
-        startup.tune_collector()
+    if command is not None:
+        startup.tune_collector()  # a long-running command settles it when its work starts
     wants_help = any(a in ("-h", "--help") for a in args_list)
     parser = build_parser(None if wants_help or command not in _SUBCOMMANDS else command)
     ctx = Context()

@@ -557,6 +557,7 @@ async def sync(
     client: aiohttp.ClientSession | None = None,
     now: datetime | None = None,
     parse_workers: int = 0,
+    started: Callable[[], None] | None = None,
 ) -> SyncReport:
     """Sync ``names`` (default: every active source) into ``store``.
 
@@ -565,7 +566,8 @@ async def sync(
     the loop's thread after each source and each full-text page. ``parse_workers``
     processes parse feeds while this one fetches and writes (fresh interpreters that
     die with this one, see :mod:`newsreader.processes`; the command line uses them on
-    machines with a spare core).
+    machines with a spare core). ``started`` is called once, when the sync's own
+    start-up (its HTTP client) is over and the sources' work begins.
     """
     from newsreader import processes
     from newsreader.sources.http import make_client
@@ -590,6 +592,8 @@ async def sync(
         max_connections=config.concurrency,
         user_agent=config.user_agent or _default_agent(),
     )
+    if started is not None:
+        started()
     try:
         if config.sources and not names:
             await asyncio.to_thread(_forget_demo, store)

@@ -11,6 +11,7 @@ import argparse
 import shutil
 import sys
 
+from newsreader import startup
 from newsreader.commands import Context, write
 from newsreader.errors import UsageError
 
@@ -87,6 +88,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
             full_text=args.full_text,
             progress=progress,
             parse_workers=default_workers(),
+            started=startup.settle_collector,
         )
     finally:
         progress.close()
