@@ -155,13 +155,11 @@ class _Worker:
             return
         self.alive = False
         self.kill()
-        first = True
-        while self.waiting:
-            future = self.waiting.popleft()
+        later = _NotStartedError() if isinstance(error, CallTimeoutError) else error
+        for index, future in enumerate(self.waiting):
             if not future.done():
-                later = _NotStartedError() if isinstance(error, CallTimeoutError) else error
-                future.set_exception(error if first else later)
-            first = False
+                future.set_exception(later if index else error)
+        self.waiting.clear()
         self.pool.room.set()
 
     def kill(self) -> None:
