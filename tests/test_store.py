@@ -644,6 +644,32 @@ def test_upsert_with_fetch_meta_is_one_transaction(store: Store) -> None:
     assert result.total == 2
 
 
+def test_not_modified_sources_share_a_transaction_with_new_articles(store: Store) -> None:
+    store.upsert_source("dépêches", kind="feed", location="https://wire.example/d")
+    store.upsert_articles("wire", [make(1)], meta=FetchMeta(etag="e1", last_modified="Thu"))
+    results = store.upsert_batches(
+        [
+            ("wire", None, FetchMeta(next_fetch_at="2030-01-01T00:00:00Z")),
+            ("dépêches", [make(2)], FetchMeta(etag="d1")),
+        ]
+    )
+    assert [r.total for r in results] == [0, 1]
+    wire = store.source("wire")
+    assert wire is not None
+    # The 304 kept its validators and its last count of new articles.
+    assert (wire.etag, wire.last_modified, wire.last_new) == ("e1", "Thu", 1)
+    assert (wire.next_fetch_at, wire.fetch_count, wire.article_count) == (
+        "2030-01-01T00:00:00Z",
+        2,
+        1,
+    )
+    with pytest.raises(StoreError):  # an unknown source fails the whole transaction
+        store.upsert_batches([("nope", None, None), ("dépêches", [make(3)], None)])
+    assert store.source("dépêches").article_count == 1  # type: ignore[union-attr]
+    with pytest.raises(StoreError):
+        store.upsert_batches([(None, None, None)])
+
+
 def test_changing_location_forgets_validators_but_keeps_history(store: Store) -> None:
     store.record_success("wire", FetchMeta(etag="e1"))
     store.upsert_source("wire", kind="feed", location="https://wire.example/rss", section="World")

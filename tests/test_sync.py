@@ -340,6 +340,24 @@ def test_demo_edition_when_nothing_is_configured() -> None:
     assert {"Édition internationale", "Économie", "Culture", "Flash infos"} <= names
 
 
+def test_the_demo_edition_leaves_once_a_source_is_configured(
+    server: LoopbackServer, isolated_home: Path
+) -> None:
+    assert run_cli("sync").code == 0
+    demo = listed()
+    starred = demo[0]
+    assert run_cli("mark", "star", starred["id"]).code == 0
+    url = server.route("/feed", srv.static(srv.rss("Le Journal", items(3)), "application/rss+xml"))
+    configure(isolated_home, {"name": "Journal", "url": url, "full_text": "never"})
+    assert run_cli("sync", "Journal").code == 0  # a sync of named sources leaves the rest
+    assert len(listed()) == len(demo) + 3
+    run = run_cli("sync")
+    assert run.code == 0, run.stderr
+    assert set(sources_json()) == {"Journal"}
+    ids = {row["id"] for row in listed()}
+    assert starred["id"] in ids and len(ids) == 4  # the star kept, the rest gone
+
+
 def test_unknown_source_name_is_a_usage_error(isolated_home: Path) -> None:
     configure(isolated_home, {"name": "A", "url": "http://127.0.0.1:9/feed"})
     run = run_cli("sync", "Nope")

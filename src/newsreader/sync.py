@@ -195,8 +195,16 @@ class _BatchingWriter:
         # Cleaned and hashed before the writer thread sees it: that thread then spends
         # its time inside SQLite, which runs without the GIL, in parallel with parsing.
         batch = articles if isinstance(articles, PreparedBatch) else prepare_batch(articles)
+        return await self._queue((source, batch, meta))
+
+    async def not_modified(self, source: str, meta: Any) -> None:
+        """A 304: its fetch is recorded in the transaction of whatever else is queued,
+        so that two hundred unchanged feeds cost a few commits, not two hundred."""
+        await self._queue((source, None, meta))
+
+    async def _queue(self, item: tuple[str, Any, Any]) -> UpsertResult:
         future: asyncio.Future[UpsertResult] = asyncio.get_running_loop().create_future()
-        self.pending.append(((source, batch, meta), future))
+        self.pending.append((item, future))
         if not self.flushing:
             self.flushing = True
             asyncio.get_running_loop().create_task(self.flush())
@@ -322,7 +330,7 @@ class _Sync:
                     result = SourceResult(name, "not_due", next_fetch_at=got.next_fetch_at)
                 elif got.status == "unchanged":
                     meta = got.meta or FetchMeta()
-                    await self.write(self.store.record_success, name, meta, not_modified=True)
+                    await self.batches.not_modified(name, meta)
                     result = SourceResult(name, "unchanged")
                 else:
                     stored = await self.batches.upsert(name, got.batch, got.meta or FetchMeta())
@@ -449,8 +457,15 @@ class _Sync:
     # -- everything ----------------------------------------------------------------------
 
     async def run(
-        self, sources: Sequence[SourceConfig], parsers: WorkerPool | None = None
+        self,
+        sources: Sequence[SourceConfig],
+        parsers: WorkerPool | None = None,
+        *,
+        forget_demo: bool = False,
     ) -> SyncReport:
+        """Every source, then their full-text pages; with ``forget_demo`` the demo
+        edition leaves the cache meanwhile, on the writer's thread (the requests do not
+        wait for it)."""
         started = time.monotonic()
         self.parsers = parsers
         try:
@@ -462,12 +477,13 @@ class _Sync:
                     for s, kind in ((s, kind_of(s)) for s in sources)
                 ],
             )
-            await _all_or_none(
-                [
-                    asyncio.create_task(self.source(source, state))
-                    for source, state in zip(sources, states, strict=True)
-                ]
-            )
+            work: list[asyncio.Task[Any]] = [
+                asyncio.create_task(self.source(source, state))
+                for source, state in zip(sources, states, strict=True)
+            ]
+            if forget_demo:
+                work.append(asyncio.create_task(self.write(_forget_demo, self.store)))
+            await _all_or_none(work)
             while self.page_tasks:
                 tasks, self.page_tasks = self.page_tasks, []
                 await _all_or_none(tasks)
@@ -595,8 +611,6 @@ async def sync(
     if started is not None:
         started()
     try:
-        if config.sources and not names:
-            await asyncio.to_thread(_forget_demo, store)
         run = _Sync(
             config,
             store,
@@ -608,7 +622,7 @@ async def sync(
             total=len(sources),
             page_workers=max(parse_workers, min(4, os.cpu_count() or 1)) if parse_workers else 0,
         )
-        return await run.run(sources, parsers)
+        return await run.run(sources, parsers, forget_demo=bool(config.sources and not names))
     finally:
         if parsers is not None:
             await parsers.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 from newsreader.content.readtime import reading_minutes
 from newsreader.content.sanitize import index_text
-from newsreader.errors import AmbiguousIdError
+from newsreader.errors import AmbiguousIdError, StoreError
 from newsreader.ids import ID_PATTERN
 from newsreader.models import Article, Image
 from newsreader.rows import ArticleRef, Headline, SectionCount, StoredArticle, Totals
@@ -168,7 +168,11 @@ class ArticlesMixin(StoreBase):
     def upsert_batches(
         self,
         batches: Sequence[
-            tuple[str | None, Iterable[Article | ArticleInput] | PreparedBatch, FetchMeta | None]
+            tuple[
+                str | None,
+                Iterable[Article | ArticleInput] | PreparedBatch | None,
+                FetchMeta | None,
+            ]
         ],
         *,
         defer_index: bool = False,
@@ -177,15 +181,26 @@ class ArticlesMixin(StoreBase):
         hands over whatever arrived while the previous write ran, so that two hundred
         feeds cost a few commits, not two hundred.
 
-        With ``defer_index`` the new words wait for :meth:`index_pending` (a sync leaves
-        them for later; a search or an idle reader indexes them)."""
-        prepared = [(source, unique_rows(articles), meta) for source, articles, meta in batches]
+        Articles None: the source answered "not modified"; only its fetch is recorded,
+        as :meth:`record_success` with ``not_modified`` does. With ``defer_index`` the
+        new words wait for :meth:`index_pending` (a sync leaves them for later; a search
+        or an idle reader indexes them)."""
+        prepared = [
+            (source, None if articles is None else unique_rows(articles), meta)
+            for source, articles, meta in batches
+        ]
 
         def work(conn: sqlite3.Connection) -> list[UpsertResult]:
             now = self._now()
             results = []
             sections = sections_of_sources(conn)
             for source, rows, meta in prepared:
+                if rows is None:
+                    if source is None:
+                        raise StoreError("a batch without articles needs its source")
+                    record_fetch(conn, source, meta or FetchMeta(), True, self._now())
+                    results.append(UpsertResult())
+                    continue
                 result = upsert(
                     conn, source, rows, now, defer_index=defer_index, source_sections=sections
                 )
