@@ -48,6 +48,18 @@ async def test_a_call_returns_its_result_or_raises_its_error() -> None:
         await pool.close()
 
 
+async def test_a_bare_stop_iteration_in_the_work_fails_its_call_instead_of_hanging() -> None:
+    """asyncio refuses StopIteration as a future's error; it comes back as RuntimeError,
+    as it would from the same work run in a coroutine."""
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(RuntimeError, match="StopIteration"):
+            await asyncio.wait_for(pool.run(next, iter([])), 20)
+        assert await pool.run(math.sqrt, 4.0) == 2.0  # the same worker, still serving
+    finally:
+        await pool.close()
+
+
 async def test_a_call_past_the_deadline_stops_its_worker_and_the_next_one_is_served() -> None:
     """A parser caught in a loop (or a worker stopped from outside) must not hold up a
     sync: the call fails, its worker is killed and replaced."""

@@ -358,6 +358,18 @@ def test_the_demo_edition_leaves_once_a_source_is_configured(
     assert starred["id"] in ids and len(ids) == 4  # the star kept, the rest gone
 
 
+def test_a_source_may_take_a_demo_source_s_name(
+    server: LoopbackServer, isolated_home: Path
+) -> None:
+    assert run_cli("sync").code == 0
+    url = server.route("/feed", srv.static(srv.rss("Flash", items(2)), "application/rss+xml"))
+    configure(isolated_home, {"name": "Flash infos (démo)", "url": url, "full_text": "never"})
+    run = run_cli("sync")
+    assert run.code == 0, run.stderr
+    assert "Flash infos (démo): 2 new" in run.stderr
+    assert {row["title"] for row in listed()} == {"Article 0", "Article 1"}
+
+
 def test_unknown_source_name_is_a_usage_error(isolated_home: Path) -> None:
     configure(isolated_home, {"name": "A", "url": "http://127.0.0.1:9/feed"})
     run = run_cli("sync", "Nope")

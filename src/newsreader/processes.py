@@ -107,7 +107,8 @@ class _Worker:
         except OSError as error:
             self.stop(WorkerCrashedError(f"a parser process stopped: {error}"))
         except asyncio.CancelledError:
-            future.cancel()  # its answer, when it comes, is dropped
+            if not future.cancel():  # its answer, when it comes, is dropped
+                future.exception()  # else it already failed, and nobody will read it
             raise
         return future
 
@@ -132,6 +133,8 @@ class _Worker:
                         )
                     )
                     return
+                if not self.waiting:  # stopped meanwhile (its pipe broke on a request)
+                    return
                 future = self.waiting.popleft()
                 try:
                     ok, value = pickle.loads(data)  # noqa: S301 - our own worker
@@ -141,7 +144,7 @@ class _Worker:
                     if ok:
                         future.set_result(value)
                     else:
-                        future.set_exception(value)
+                        future.set_exception(_settable(value))
                 self.pool.room.set()
         except (OSError, EOFError, asyncio.IncompleteReadError) as error:
             self.stop(WorkerCrashedError(f"a parser process stopped: {error}"))
@@ -169,6 +172,16 @@ class _Worker:
         self.killed = True
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
+
+
+def _settable(error: object) -> BaseException:
+    """What a future may be failed with: asyncio refuses StopIteration (a bare ``next()``
+    in the work), which would leave its caller waiting for good."""
+    if isinstance(error, StopIteration | StopAsyncIteration):
+        return RuntimeError(f"the work raised {type(error).__name__}")
+    if isinstance(error, BaseException):
+        return error
+    return WorkerCrashedError(f"an answer could not be read: {error!r}")
 
 
 class WorkerPool:
@@ -215,7 +228,8 @@ class WorkerPool:
 
     async def _start(self) -> None:
         try:
-            await self._spawn(self.size)
+            while len(self._all) < self.size:  # :meth:`grow` may raise it meanwhile
+                await self._spawn(1)
         finally:
             self._started = True
 

@@ -211,26 +211,45 @@ class _BatchingWriter:
         return await future
 
     async def flush(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while self.pending:
                 batch, self.pending = self.pending, []
+                items = [item for item, _ in batch]
+                results: list[Any]
                 try:
-                    items = [item for item, _ in batch]
-                    results = await loop.run_in_executor(
-                        self.executor,
-                        functools.partial(self.store.upsert_batches, items, defer_index=True),
-                    )
+                    results = await self._write(items)
+                except StoreError as error:  # the cache cannot be written: the sync stops
+                    results = [error] * len(items)
+                except Exception as error:  # noqa: BLE001 - handed to its waiters
+                    # A bug met in one source's rows rolled the transaction back. When
+                    # several shared it, each is written again alone: only that one fails.
+                    results = [error] if len(items) == 1 else await self._one_by_one(items)
                 except BaseException as error:  # noqa: BLE001 - handed to every waiter
-                    for _, future in batch:
-                        if not future.done():  # a waiter cancelled (the sync is ending)
-                            future.set_exception(error)
-                    continue
+                    results = [error] * len(items)
                 for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
+                    if future.done():  # a waiter cancelled (the sync is ending)
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
                         future.set_result(result)
         finally:
             self.flushing = False
+
+    async def _write(self, items: list[Any]) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.executor, functools.partial(self.store.upsert_batches, items, defer_index=True)
+        )
+
+    async def _one_by_one(self, items: list[Any]) -> list[Any]:
+        results: list[Any] = []
+        for item in items:
+            try:
+                results += await self._write([item])
+            except BaseException as error:  # noqa: BLE001 - handed to its waiter
+                results.append(error)
+        return results
 
 
 class _Sync:
@@ -440,6 +459,9 @@ class _Sync:
             await self.write(self.store.set_prepared_body, entry.id, body)
         except NewsreaderError:
             self.tally.pages_failed += 1  # the summary stays: nothing is lost
+        except Exception as error:  # noqa: BLE001 - a bug loses this page, not the sync
+            self.bug(error)
+            self.tally.pages_failed += 1
         finally:
             self.tally.pages_done += 1
             self.report()
@@ -464,12 +486,14 @@ class _Sync:
         forget_demo: bool = False,
     ) -> SyncReport:
         """Every source, then their full-text pages; with ``forget_demo`` the demo
-        edition leaves the cache meanwhile, on the writer's thread (the requests do not
-        wait for it)."""
+        edition leaves the cache first (before the sources are registered: a source of
+        the configuration may have a demo source's name)."""
         started = time.monotonic()
         self.parsers = parsers
         try:
             await self.write(self.store.limit_page_cache, WRITER_CACHE_KIB)
+            if forget_demo:
+                await self.write(_forget_demo, self.store)
             states = await self.write(
                 self.store.register_sources,
                 [
@@ -477,13 +501,12 @@ class _Sync:
                     for s, kind in ((s, kind_of(s)) for s in sources)
                 ],
             )
-            work: list[asyncio.Task[Any]] = [
-                asyncio.create_task(self.source(source, state))
-                for source, state in zip(sources, states, strict=True)
-            ]
-            if forget_demo:
-                work.append(asyncio.create_task(self.write(_forget_demo, self.store)))
-            await _all_or_none(work)
+            await _all_or_none(
+                [
+                    asyncio.create_task(self.source(source, state))
+                    for source, state in zip(sources, states, strict=True)
+                ]
+            )
             while self.page_tasks:
                 tasks, self.page_tasks = self.page_tasks, []
                 await _all_or_none(tasks)
