@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 import zlib
 from collections.abc import Callable
@@ -228,6 +229,8 @@ class LoopbackServer:
     stop: threading.Event = field(default_factory=threading.Event)
     posted: list[tuple[str, bytes]] = field(default_factory=list)
     """Path and body of every POST, in order (an API client's form)."""
+    tls: ssl.SSLContext | None = None
+    """Serve HTTPS with this context (its certificate loaded) instead of HTTP."""
 
     def __post_init__(self) -> None:
         server = self
@@ -260,13 +263,19 @@ class LoopbackServer:
         ThreadingHTTPServer.request_queue_size = 64  # the default 5 drops SYNs under load
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
         self.httpd.daemon_threads = True
+        if self.tls is not None:
+            # The handshake happens in the handler's thread, on its first read: one
+            # refused by the client never stops the server.
+            self.httpd.socket = self.tls.wrap_socket(
+                self.httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -37,6 +37,7 @@ IO_MODULES = {
     "httpx",
     "httpcore",
     "aiohttp",
+    "pycurl",
     "sqlite3",
     "subprocess",
     "multiprocessing",

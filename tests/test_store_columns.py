@@ -4,7 +4,6 @@ first."""
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +28,7 @@ from newsreader.store.sources import SOURCES
 
 
 def fields(row_type: type) -> set[str]:
-    return {field.name for field in dataclasses.fields(row_type)}
+    return set(row_type._fields)  # type: ignore[attr-defined]  # a named tuple
 
 
 ARTICLE = {f"article.{name}" for name in Article._fields} - {"article.kind"}

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import pickle
 import struct
 import sys
 from collections.abc import Callable, Sequence
@@ -136,6 +135,8 @@ class _Worker:
                 if not self.waiting:  # stopped meanwhile (its pipe broke on a request)
                     return
                 future = self.waiting.popleft()
+                import pickle  # imported with the first answer: an all-304 sync has none
+
                 try:
                     ok, value = pickle.loads(data)  # noqa: S301 - our own worker
                 except Exception as error:  # noqa: BLE001 - e.g. an exception class gone
@@ -289,6 +290,8 @@ class WorkerPool:
                 await asyncio.shield(self._starting)
             except OSError as error:
                 raise WorkerCrashedError(f"no parser process: {error}") from None
+        import pickle
+
         payload = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
         while True:
             worker = await self._with_room()

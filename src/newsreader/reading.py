@@ -7,7 +7,6 @@ first reading converts one, here, and the store keeps the result.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -28,8 +27,7 @@ def render_pending(stored: StoredArticle) -> StoredArticle:
 
     lede = f"<p>{escape(article.lede, quote=False)}</p>" if article.lede else ""
     body = convert_body(lede + article.content_html, article.url)
-    return replace(
-        stored,
+    return stored._replace(
         article=article._replace(
             markdown=body.markdown,
             text=body.text,

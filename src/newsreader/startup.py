@@ -26,7 +26,7 @@ pays:
   calls: the indirection costs a little on each call, and they are called hundreds of
   thousands of times in a sync.
 - **Imports inside the functions that need them**, everywhere a module is heavy and only
-  some commands use it (Textual, aiohttp, trafilatura, the store): not a helper, a rule,
+  some commands use it (Textual, pycurl, trafilatura, the store): not a helper, a rule,
   checked by ``tests/test_layers.py`` for the reader's libraries.
 
 Dropped because it did not pay: importing the store's row types lazily (1-3 % when it

@@ -42,9 +42,8 @@ from newsreader.sources.feed import PARSER_MODULES, next_fetch
 from newsreader.sources.registry import kind_of
 
 if TYPE_CHECKING:
-    import aiohttp
-
     from newsreader.processes import WorkerPool
+    from newsreader.sources.transfer import Client
     from newsreader.store import PreparedBody, Store, UpsertResult
 
 __all__ = [
@@ -260,7 +259,7 @@ class _Sync:
         config: Config,
         store: Store,
         *,
-        client: aiohttp.ClientSession,
+        client: Client,
         force: bool,
         full_text: bool | None,
         progress: Callable[[SyncProgress], None] | None,
@@ -491,15 +490,14 @@ class _Sync:
         started = time.monotonic()
         self.parsers = parsers
         try:
-            await self.write(self.store.limit_page_cache, WRITER_CACHE_KIB)
-            if forget_demo:
-                await self.write(_forget_demo, self.store)
             states = await self.write(
-                self.store.register_sources,
+                _prepare_cache,
+                self.store,
                 [
                     (s.name, kind.name, kind.location(s), s.section, s.flash)
                     for s, kind in ((s, kind_of(s)) for s in sources)
                 ],
+                forget_demo,
             )
             await _all_or_none(
                 [
@@ -593,7 +591,7 @@ async def sync(
     force: bool = False,
     full_text: bool | None = None,
     progress: Callable[[SyncProgress], None] | None = None,
-    client: aiohttp.ClientSession | None = None,
+    client: Client | None = None,
     now: datetime | None = None,
     parse_workers: int = 0,
     started: Callable[[], None] | None = None,
@@ -620,7 +618,9 @@ async def sync(
         if wanted
         else None
     )
-    if parsers is not None and await asyncio.to_thread(_some_never_fetched, store, sources):
+    # A read on this thread's own connection, the one the caller opened: a thread of
+    # its own would open one more (3 ms) while nothing else runs yet anyway.
+    if parsers is not None and _some_never_fetched(store, sources):
         # Those feeds will be parsed for sure: the workers import their parsers now,
         # while this process imports its HTTP client. (A sync of feeds fetched before
         # may well be all 304s, and starts workers only if a feed changed.)
@@ -671,14 +671,27 @@ def _default_agent() -> str:
     return USER_AGENT
 
 
+def _prepare_cache(
+    store: Store,
+    specs: list[tuple[str, str, str | None, str | None, bool]],
+    forget_demo: bool,
+) -> list[SourceState]:
+    """The writer's first call, before any request can leave (one call: each is a trip
+    to the writer's thread): its page cache limited, the demo edition forgotten when
+    asked, the sources registered; their states come back."""
+    store.limit_page_cache(WRITER_CACHE_KIB)
+    if forget_demo:
+        _forget_demo(store)
+    return store.register_sources(specs)
+
+
 def _forget_demo(store: Store) -> None:
     """Once real sources are configured, the demo edition leaves the cache (starred
     demo articles stay, like those of any removed source)."""
     from newsreader.demo import demo_sources
 
-    known = {state.name for state in store.sources()}
     for source in demo_sources():
-        if source.name in known:
+        if store.source(source.name) is not None:
             store.remove_source(source.name)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from newsreader.commands import Context, local_time, warn, write
@@ -238,10 +237,10 @@ def cmd_sections(ctx: Context, args: argparse.Namespace) -> int:
     ]
     listing = Listing(
         sections,
-        asdict,
+        SectionCount._asdict,
         fields,
         footer=[["(all)", str(totals.articles), str(totals.unread)]],
-        document=lambda records: {"sections": records, "totals": asdict(totals)},
+        document=lambda records: {"sections": records, "totals": totals._asdict()},
     )
     emit(listing, args.format)
     return 0

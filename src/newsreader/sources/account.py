@@ -70,9 +70,8 @@ from newsreader.sources.kind import Collected, SyncRun
 from newsreader.sources.limits import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    import aiohttp
-
     from newsreader.rows import SourceState
+    from newsreader.sources.transfer import Client
     from newsreader.store import PreparedBatch, UpsertResult
     from newsreader.store.accounts import AccountItem, QueuedChange
 
@@ -110,7 +109,7 @@ class Session:
         self,
         source: SourceConfig,
         data_dir: Path,
-        http: aiohttp.ClientSession,
+        http: Client,
         *,
         timeout: float = DEFAULT_TIMEOUT,
         slot: Callable[[str], AbstractAsyncContextManager[None]] | None = None,

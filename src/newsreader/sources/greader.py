@@ -92,7 +92,7 @@ from newsreader.sources.http import Reply, request
 from newsreader.sources.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    import aiohttp
+    from newsreader.sources.transfer import Client
 
 __all__ = [
     "CONTENTS_BATCH",
@@ -310,7 +310,7 @@ class GReaderClient:
 
     def __init__(
         self,
-        http: aiohttp.ClientSession,
+        http: Client,
         base_url: str,
         *,
         auth_token: str | None = None,

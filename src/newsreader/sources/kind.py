@@ -27,9 +27,8 @@ from newsreader.config import Config, SourceConfig
 from newsreader.models import Article
 
 if TYPE_CHECKING:
-    import aiohttp
-
     from newsreader.rows import SourceState
+    from newsreader.sources.transfer import Client
     from newsreader.store import ArticleInput, FetchMeta, PreparedBatch, Store, UpsertResult
 
 __all__ = ["Collected", "SourceKind", "SyncRun"]
@@ -71,7 +70,7 @@ class SyncRun(Protocol):
     now: datetime
 
     @property
-    def client(self) -> aiohttp.ClientSession:
+    def client(self) -> Client:
         """The one HTTP client of the sync (pooled connections, no redirects)."""
 
     def slot(self, url: str) -> AbstractAsyncContextManager[None]:

@@ -37,9 +37,12 @@ def _booleans(row_type: type) -> tuple[str, ...]:
     """The fields of ``row_type`` declared ``bool`` (looked up once per type)."""
     found = _BOOLEANS.get(row_type)
     if found is None:
+        # A named tuple keeps its postponed annotations as ForwardRef("bool").
         annotations = row_type.__annotations__.items()
         found = _BOOLEANS[row_type] = tuple(
-            name for name, kind in annotations if kind in ("bool", bool)
+            name
+            for name, kind in annotations
+            if getattr(kind, "__forward_arg__", kind) in ("bool", bool)
         )
     return found
 
