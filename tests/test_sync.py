@@ -79,6 +79,28 @@ def test_first_sync_then_304(server: LoopbackServer, isolated_home: Path) -> Non
     assert len(listed()) == 3
 
 
+def test_a_source_given_a_new_address_is_fetched_afresh(
+    server: LoopbackServer, isolated_home: Path
+) -> None:
+    # Both addresses answer 304 to the old address's validator: sent to the new
+    # address, it would leave the source empty.
+    old = server.route("/old", srv.conditional(srv.rss("Old", items(2)), etag='"same"'))
+    new = server.route(
+        "/new",
+        srv.conditional(srv.rss("New", items(3, "https://new.example/")), etag='"same"'),
+    )
+    configure(isolated_home, {"name": "Journal", "url": old, "full_text": "never"})
+    assert run_cli("sync").code == 0
+    configure(isolated_home, {"name": "Journal", "url": new, "full_text": "never"})
+    done = run_cli("sync")
+    assert done.code == 0, done.stderr
+    path, headers = server.requests[-1]
+    assert path == "/new" and "If-None-Match" not in headers
+    assert {row["url"] for row in listed() if row["url"].startswith("https://new.example/")} == {
+        f"https://new.example/{number}" for number in range(3)
+    }
+
+
 def test_last_modified_is_sent_back(server: LoopbackServer, isolated_home: Path) -> None:
     stamp = "Wed, 05 Nov 2025 10:00:00 GMT"
     url = server.route(

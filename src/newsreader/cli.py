@@ -493,6 +493,12 @@ starts (:func:`~newsreader.startup.settle_collector`); the reader keeps the defa
 (see :mod:`newsreader.startup`)."""
 
 
+def entry() -> NoReturn:
+    """The console script and ``python -m newsreader``: :func:`main`, then the process
+    ends at once (:func:`~newsreader.startup.exit_now`)."""
+    startup.exit_now(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code. Meant to be the whole life of the
     process (a one-shot command leaves the collector tuned for exiting)."""

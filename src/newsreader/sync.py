@@ -27,7 +27,7 @@ import contextlib
 import functools
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -336,6 +336,19 @@ class _Sync:
 
     # -- one source ----------------------------------------------------------------------
 
+    async def start(
+        self,
+        source: SourceConfig,
+        state: SourceState | None,
+        prepared: asyncio.Task[list[SourceState]],
+        index: int,
+    ) -> SourceResult:
+        """:meth:`source` with ``state``, or with its registered state (the
+        ``index``-th of ``prepared``) when there is none to start with."""
+        if state is None:
+            state = (await asyncio.shield(prepared))[index]
+        return await self.source(source, state)
+
     async def source(self, source: SourceConfig, state: SourceState | None) -> SourceResult:
         """Collect one source through its kind and store what came."""
         from newsreader.store import FetchMeta, UpsertResult
@@ -483,28 +496,39 @@ class _Sync:
         parsers: WorkerPool | None = None,
         *,
         forget_demo: bool = False,
+        known: Mapping[str, SourceState] | None = None,
     ) -> SyncReport:
         """Every source, then their full-text pages; with ``forget_demo`` the demo
         edition leaves the cache first (before the sources are registered: a source of
-        the configuration may have a demo source's name)."""
+        the configuration may have a demo source's name).
+
+        ``known`` holds the states the cache had before this sync (read by the caller):
+        a source found there with the same kind and location starts at once, while the
+        writer registers the sources; any other waits for its registered state. Every
+        write goes through the writer after the registration, so none can come first.
+        """
         started = time.monotonic()
         self.parsers = parsers
         try:
-            states = await self.write(
-                _prepare_cache,
-                self.store,
-                [
-                    (s.name, kind.name, kind.location(s), s.section, s.flash)
-                    for s, kind in ((s, kind_of(s)) for s in sources)
-                ],
-                forget_demo,
+            specs = [
+                (s.name, kind.name, kind.location(s), s.section, s.flash)
+                for s, kind in ((s, kind_of(s)) for s in sources)
+            ]
+            prepared = asyncio.create_task(
+                self.write(_prepare_cache, self.store, specs, forget_demo)
             )
-            await _all_or_none(
-                [
-                    asyncio.create_task(self.source(source, state))
-                    for source, state in zip(sources, states, strict=True)
-                ]
-            )
+            leaving = _demo_names() if forget_demo else frozenset()
+            started_sources: list[asyncio.Task[SourceResult]] = []
+            for index, (source, spec) in enumerate(zip(sources, specs, strict=True)):
+                state = (known or {}).get(source.name)
+                if state is not None and (
+                    (state.kind, state.location) != spec[1:3] or source.name in leaving
+                ):
+                    state = None
+                started_sources.append(
+                    asyncio.create_task(self.start(source, state, prepared, index))
+                )
+            await _all_or_none([prepared, *started_sources])
             while self.page_tasks:
                 tasks, self.page_tasks = self.page_tasks, []
                 await _all_or_none(tasks)
@@ -620,7 +644,8 @@ async def sync(
     )
     # A read on this thread's own connection, the one the caller opened: a thread of
     # its own would open one more (3 ms) while nothing else runs yet anyway.
-    if parsers is not None and _some_never_fetched(store, sources):
+    known = {state.name: state for state in store.sources()}
+    if parsers is not None and _some_never_fetched(known, sources):
         # Those feeds will be parsed for sure: the workers import their parsers now,
         # while this process imports its HTTP client. (A sync of feeds fetched before
         # may well be all 304s, and starts workers only if a feed changed.)
@@ -645,7 +670,9 @@ async def sync(
             total=len(sources),
             page_workers=max(parse_workers, min(4, os.cpu_count() or 1)) if parse_workers else 0,
         )
-        return await run.run(sources, parsers, forget_demo=bool(config.sources and not names))
+        return await run.run(
+            sources, parsers, forget_demo=bool(config.sources and not names), known=known
+        )
     finally:
         if parsers is not None:
             await parsers.close()
@@ -653,9 +680,8 @@ async def sync(
             await http.close()
 
 
-def _some_never_fetched(store: Store, sources: Sequence[SourceConfig]) -> bool:
+def _some_never_fetched(known: Mapping[str, SourceState], sources: Sequence[SourceConfig]) -> bool:
     """Whether a network source has no validators yet (so its next fetch is a full one)."""
-    known = {state.name: state for state in store.sources()}
     for source in sources:
         state = known.get(source.name)
         if kind_of(source).needs_network and (
@@ -676,23 +702,27 @@ def _prepare_cache(
     specs: list[tuple[str, str, str | None, str | None, bool]],
     forget_demo: bool,
 ) -> list[SourceState]:
-    """The writer's first call, before any request can leave (one call: each is a trip
-    to the writer's thread): its page cache limited, the demo edition forgotten when
-    asked, the sources registered; their states come back."""
+    """The writer's first call (one call: each is a trip to the writer's thread): its
+    page cache limited, the demo edition forgotten when asked, the sources registered;
+    their states come back. The requests of sources the cache knows leave meanwhile."""
     store.limit_page_cache(WRITER_CACHE_KIB)
     if forget_demo:
         _forget_demo(store)
     return store.register_sources(specs)
 
 
+def _demo_names() -> frozenset[str]:
+    from newsreader.demo import demo_sources
+
+    return frozenset(source.name for source in demo_sources())
+
+
 def _forget_demo(store: Store) -> None:
     """Once real sources are configured, the demo edition leaves the cache (starred
     demo articles stay, like those of any removed source)."""
-    from newsreader.demo import demo_sources
-
-    for source in demo_sources():
-        if store.source(source.name) is not None:
-            store.remove_source(source.name)
+    for name in _demo_names():
+        if store.source(name) is not None:
+            store.remove_source(name)
 
 
 def run_sync(config: Config, store: Store, **options: Any) -> SyncReport:

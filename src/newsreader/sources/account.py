@@ -56,21 +56,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 from newsreader.config import SourceConfig
 from newsreader.errors import AuthError, FetchError, ParseError, TokenExpiredError, UsageError
 from newsreader.models import Article
-from newsreader.sources.credentials import TokenFile, app_key, password
-from newsreader.sources.greader import (
-    CONTENTS_BATCH,
-    READ,
-    READING_LIST,
-    STARRED,
-    GReaderClient,
-    Item,
-    Subscription,
-)
 from newsreader.sources.kind import Collected, SyncRun
 from newsreader.sources.limits import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from newsreader.rows import SourceState
+    from newsreader.sources.greader import GReaderClient, Item, Subscription
     from newsreader.sources.transfer import Client
     from newsreader.store import PreparedBatch, UpsertResult
     from newsreader.store.accounts import AccountItem, QueuedChange
@@ -116,6 +107,10 @@ class Session:
     ) -> None:
         if source.account is None:
             raise UsageError(f"{source.name!r} is not an account")
+        # The client and its credentials are imported here: every sync imports this
+        # module for its kind, and most have no account (3 ms).
+        from newsreader.sources.credentials import TokenFile
+
         self.source = source
         self.account = source.account
         self.tokens = TokenFile(data_dir, source.name, source.account)
@@ -139,6 +134,9 @@ class Session:
     async def start(self, given_password: str | None = None) -> None:
         """Log in: with ``given_password`` (a prompt's), else the kept token, else the
         password from the account's command or variable."""
+        from newsreader.sources.credentials import app_key
+        from newsreader.sources.greader import GReaderClient
+
         key = await asyncio.to_thread(app_key, self.account, self.source.name)
         token = None if given_password else self.tokens.load()
         self._client = GReaderClient(
@@ -154,6 +152,8 @@ class Session:
 
     async def login(self, given_password: str | None = None) -> None:
         """A new token for the account's user and password, kept in its 0600 file."""
+        from newsreader.sources.credentials import password
+
         secret = given_password
         if secret is None:
             secret = await asyncio.to_thread(password, self.account, self.source.name)
@@ -284,6 +284,8 @@ class _AccountSync:
     async def ids(self, stream: str, *, limit: int | None = None, **options: Any) -> list[int]:
         """Every id of a stream (or the ``limit`` first), newest first, following the
         continuation."""
+        from newsreader.sources.greader import GReaderClient
+
         found: list[int] = []
         seen: set[str] = set()
         continuation: str | None = None
@@ -307,6 +309,7 @@ class _AccountSync:
         raise FetchError(f"{self.session.host} kept sending pages past {MAX_ID_PAGES}")
 
     async def collect(self) -> Collected:
+        from newsreader.sources.greader import READ, READING_LIST, STARRED, GReaderClient
         from newsreader.store import FetchMeta
         from newsreader.store.accounts import AccountFeed
 
@@ -351,6 +354,8 @@ class _AccountSync:
     async def replay(self, queue: list[QueuedChange], unread: set[int], starred: set[int]) -> None:
         """Send the queued changes the server should take; settle the rest (see the
         rule in the module docstring). ``unread`` and ``starred`` follow what was sent."""
+        from newsreader.sources.greader import READ, STARRED, GReaderClient
+
         store = self.run.store
 
         def on_server(change: QueuedChange) -> bool:
@@ -397,6 +402,8 @@ class _AccountSync:
 
     async def server_dates(self, numbers: list[int]) -> dict[int, int]:
         """When the server last changed each item (``updated``, else its crawl time)."""
+        from newsreader.sources.greader import CONTENTS_BATCH
+
         dates: dict[int, int] = {}
         for start in range(0, len(numbers), CONTENTS_BATCH):
             chunk = numbers[start : start + CONTENTS_BATCH]
@@ -411,6 +418,7 @@ class _AccountSync:
         self, wanted: list[int], feeds: dict[str, FeedInfo]
     ) -> tuple[UpsertResult, tuple[Article, ...]]:
         """Fetch and store the items ``wanted``, a page at a time, a few in flight."""
+        from newsreader.sources.greader import CONTENTS_BATCH
         from newsreader.store import UpsertResult
 
         run = self.run
