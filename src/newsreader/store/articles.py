@@ -193,7 +193,7 @@ class ArticlesMixin(StoreBase):
         def work(conn: sqlite3.Connection) -> list[UpsertResult]:
             now = self._now()
             results = []
-            sections = sections_of_sources(conn)
+            sections = None  # read once, and only for a batch with articles (not 304s)
             for source, rows, meta in prepared:
                 if rows is None:
                     if source is None:
@@ -201,6 +201,8 @@ class ArticlesMixin(StoreBase):
                     record_fetch(conn, source, meta or FetchMeta(), True, self._now())
                     results.append(UpsertResult())
                     continue
+                if sections is None:
+                    sections = sections_of_sources(conn)
                 result = upsert(
                     conn, source, rows, now, defer_index=defer_index, source_sections=sections
                 )
