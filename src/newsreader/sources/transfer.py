@@ -26,6 +26,7 @@ conditional requests, messages). What this module promises it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -134,15 +135,17 @@ class _Transfer:
         """Why this module stopped the transfer, when it did."""
 
     def on_header(self, line: bytes) -> int | None:
-        """libcurl's header callback: one raw header line at a time."""
+        """libcurl's header callback: one raw header line at a time. (No callback may
+        raise: pycurl would print the traceback.)"""
         text = _decode(line).rstrip("\r\n")
         if text.startswith("HTTP/"):
             # A new answer (after a 100 Continue, or the proxy's): start again.
             _, _, rest = text.partition(" ")
             code, _, reason = rest.partition(" ")
-            self.status = int(code) if code.isdigit() else 0
+            self.status = int(code) if code.isascii() and code.isdigit() else 0
             self.reason = reason.strip()[:200]
             self.headers.clear()
+            self.declared = 0
             return None
         if not text:
             if self.declared > self.max_bytes and self.status >= 200 and self._kept():
@@ -378,10 +381,19 @@ class Client:
             return
         if fd == pycurl.SOCKET_TIMEOUT:
             self._timer = None
-        while True:
-            code, _running = self._multi.socket_action(fd, events)
-            if code != pycurl.E_CALL_MULTI_PERFORM:
-                break
+        try:
+            while True:
+                code, _running = self._multi.socket_action(fd, events)
+                if code != pycurl.E_CALL_MULTI_PERFORM:
+                    break
+        except pycurl.error as error:  # the multi handle itself failed (out of memory...)
+            for curl, transfer in list(self._active.items()):
+                with contextlib.suppress(pycurl.error):
+                    self._multi.remove_handle(curl)
+                del self._active[curl]
+                if not transfer.done.done():
+                    transfer.done.set_exception(TransferError(-1, str(error)))
+            return
         self._collect()
 
     def _collect(self) -> None:
