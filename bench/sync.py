@@ -295,7 +295,8 @@ def main() -> None:
         type=Path,
         help="the src folder of another checkout (git worktree add DIR COMMIT): its cold "
         "and full-text syncs run alternately with this one's (with this environment's "
-        "packages; versions before the aiohttp client use httpx, in the test extra)",
+        "packages: 047c898 and earlier use httpx, in the test extra; the versions "
+        "that used aiohttp need it installed by hand)",
     )
     args = parser.parse_args()
     installed_like_a_wheel()
