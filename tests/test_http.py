@@ -89,6 +89,18 @@ def test_http_errors(server: LoopbackServer, status: int, expected: str) -> None
     assert expected in assert_one_line_error(run_cli("open", url))
 
 
+def test_an_answer_without_a_reason_phrase_gets_the_standard_one(
+    server: LoopbackServer,
+) -> None:
+    # HTTP/2 sends none, and HTTP/1.1 allows an empty one.
+    def handle(handler: srv.BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n")
+
+    url = server.route("/bare", handle)
+    line = assert_one_line_error(run_cli("open", url))
+    assert "HTTP 404 Not Found from 127.0.0.1" in line
+
+
 def test_hostile_reason_phrase_is_cleaned(server: LoopbackServer) -> None:
     def handle(handler: srv.BaseHTTPRequestHandler) -> None:
         handler.wfile.write(b"HTTP/1.1 500 Bad \x1b[31mthings\x1b[0m\r\nContent-Length: 0\r\n\r\n")

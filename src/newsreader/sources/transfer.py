@@ -186,7 +186,18 @@ class _Transfer:
         return None
 
     def response(self) -> Response:
-        return Response(self.status, self.reason, tuple(self.headers), b"".join(self.body))
+        reason = self.reason or _phrase(self.status)
+        return Response(self.status, reason, tuple(self.headers), b"".join(self.body))
+
+
+def _phrase(status: int) -> str:
+    """The standard reason phrase, for an answer that gave none (HTTP/2 never does)."""
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _decode(line: bytes) -> str:
