@@ -63,6 +63,8 @@ def _imported_forbidden(module: str) -> set[str]:
     rules = _loaded_forbidden(module)
     if not module.startswith("newsreader.store"):
         rules.add("sqlite3")
+    if module != "newsreader.sources.transfer":
+        rules.add("pycurl")  # one module speaks libcurl; the rest asks sources/http.py
     if module.startswith("newsreader.content"):
         rules |= {"newsreader.sources", "newsreader.store", "newsreader.sync"}
     return rules

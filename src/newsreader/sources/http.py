@@ -1,4 +1,5 @@
-"""HTTP with manners and limits: the only module that talks to the network.
+"""HTTP with manners and limits: the only way to the network (the transfers themselves
+are :mod:`newsreader.sources.transfer`'s, which only this module calls).
 
 Every request goes through :func:`fetch`, on one shared client
 (:class:`~newsreader.sources.transfer.Client`: libcurl's multi interface on the event
