@@ -36,6 +36,8 @@ import pycurl
 
 __all__ = ["Client", "Response", "TransferError"]
 
+_BACKSTOP_MS = 1000
+"""How long after the caller's deadline libcurl's own timeout ends a transfer."""
 _SAFE = "/:?#[]@!$&'()*+,;=%~"
 """What stays as it is when a URL is made ASCII (percent escapes already there too)."""
 
@@ -261,8 +263,8 @@ class Client:
     ) -> Response:
         """Send one request and return the whole answer, whatever its status.
 
-        ``timeout`` bounds the whole transfer inside libcurl too (the caller's own
-        deadline is the one that speaks). Without ``keep_error_body`` the body of an
+        ``timeout`` is the caller's deadline; libcurl ends the transfer itself a second
+        later, should the caller not. Without ``keep_error_body`` the body of an
         answer that is not 2xx is not kept, and no more than ``max_bytes`` of it read.
         Raises :class:`TransferError`, or ValueError for a URL libcurl cannot take.
         """
@@ -314,8 +316,14 @@ class Client:
         curl.setopt(pycurl.NOSIGNAL, 1)
         curl.setopt(pycurl.FOLLOWLOCATION, 0)
         curl.setopt(pycurl.HTTP_CONTENT_DECODING, 0)
-        curl.setopt(pycurl.CONNECTTIMEOUT_MS, min(self._connect_ms, max(1, int(timeout * 1000))))
-        curl.setopt(pycurl.TIMEOUT_MS, max(1, int(timeout * 1000)))
+        # The caller's deadline (the same ``timeout``, on the loop) is the one that
+        # speaks; libcurl's own is a backstop a second later, so that the two never race
+        # for the message. The connect timeout counts only when it comes first.
+        deadline = max(1, int(timeout * 1000))
+        backstop = deadline + _BACKSTOP_MS
+        connect = self._connect_ms if self._connect_ms < deadline else backstop
+        curl.setopt(pycurl.CONNECTTIMEOUT_MS, connect)
+        curl.setopt(pycurl.TIMEOUT_MS, backstop)
         # "": no proxy from the environment either. A proxy's own answer to CONNECT
         # comes before the server's, which starts the headers again (on_header).
         curl.setopt(pycurl.PROXY, proxy or "")
