@@ -275,6 +275,15 @@ def test_every_command_that_reads_the_config_refuses_a_broken_one(
     assert run_cli(*command).code == 1
 
 
+def test_a_wrong_value_in_the_config_is_pointed_at_by_its_line(isolated_home: Path) -> None:
+    (isolated_home / "config.toml").write_text(
+        '[[source]]\nname = "A"\nurl = "https://a.example/feed"\n\n'
+        '[[source]]\nname = "B"\nurl = "https://b.example/feed"\nfull_text = "sometimes"\n'
+    )
+    line = assert_one_line_error(run_cli("sources"))
+    assert line.startswith("newsreader: error: config.toml line 8: full_text must be one of")
+
+
 def test_a_command_that_can_do_without_the_config_warns(isolated_home: Path) -> None:
     (isolated_home / "config.toml").write_text("[sync]\ntimeoutt = 3\n")
     run = ok(run_cli("cache", "path"))

@@ -251,9 +251,13 @@ class _Reader:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.lines = _key_lines(text)
+        self.text = text
+        self.lines: dict[tuple[str, int, str], int] | None = None
+        """Scanned for the first error only: a valid file never needs them."""
 
     def where(self, table: str, key: str, index: int = 0) -> str:
+        if self.lines is None:
+            self.lines = _key_lines(self.text)
         line = self.lines.get((table, index, key))
         return f"{self.path.name} line {line}" if line else self.path.name
 
