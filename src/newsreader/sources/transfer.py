@@ -75,12 +75,10 @@ def wire_url(url: str) -> str:
 
     Raises ValueError (or UnicodeError) for what cannot be made a URL.
     """
-    if url.isascii() and " " not in url and "#" not in url:
-        if not url.isprintable():
-            raise ValueError("control character in URL")
-        return url
     if not url.isprintable():
         raise ValueError("control character in URL")
+    if url.isascii() and " " not in url and "#" not in url:
+        return url
     parts = urlsplit(url)
     netloc = parts.netloc
     host = parts.hostname or ""
@@ -244,10 +242,6 @@ class Client:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     async def send(
         self,
