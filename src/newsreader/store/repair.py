@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 
 from newsreader.errors import StoreError
 from newsreader.store import db
+from newsreader.store.upsert import count_inserted
 
 __all__ = ["Salvaged", "copy_aside", "move_aside", "recover", "recover_locked", "repair_count"]
 
@@ -261,7 +262,8 @@ def _insert(conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: 
 def salvage(source: sqlite3.Connection, target: sqlite3.Connection) -> Salvaged:
     """Copy what still reads in ``source`` into the empty store ``target``.
 
-    Counts are rebuilt by the target's triggers as rows arrive; bodies wait for the
+    Counts are rebuilt as rows arrive (:func:`~newsreader.store.upsert.count_inserted`
+    for each batch of articles, then the triggers for their states); bodies wait for the
     search index (``indexed = 0``). An article whose body is lost keeps an empty one
     and a blank content hash, so the next sync of its source writes the text again.
     """
@@ -415,7 +417,9 @@ def _articles(
     for values in batch:
         if values[rid_at] not in bodies:
             values[hash_at] = ""  # the body is lost: the next sync stores it again
-    _insert(target, "articles", article_columns, batch)
+    (after,) = target.execute("SELECT coalesce(max(rid), 0) FROM articles").fetchone()
+    _insert(target, "articles", article_columns, batch)  # rows by rising rid (see _rows)
+    count_inserted(target, after)
     title_at = article_columns.index("title") if "title" in article_columns else None
     body_rows = []
     for values in batch:

@@ -42,6 +42,7 @@ __all__ = [
     "PreparedBatch",
     "PreparedBody",
     "UpsertResult",
+    "count_inserted",
     "prepare",
     "prepare_batch",
     "prepare_body",
@@ -284,14 +285,14 @@ class _Sections:
 
 
 _INSERT_ARTICLE = """
-INSERT INTO articles (id, source_id, section_id, category, title, url, author, published,
-    updated, language, publisher, image, sort_key, fetched_at, changed_at, content_hash,
-    origin, mtime, minutes, comment_count, comments_feed, comments_page)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO articles (rid, id, source_id, section_id, category, title, url, author,
+    published, updated, language, publisher, image, sort_key, fetched_at, changed_at,
+    content_hash, origin, mtime, minutes, comment_count, comments_feed, comments_page)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _INSERT_BODY = """
 INSERT INTO bodies (rid, title, lede, text, markdown, headings, html, images, indexed)
-VALUES ((SELECT rid FROM articles WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _OLD_CONTENT = """
 SELECT a.rid, a.category, a.title, a.url, a.author, a.published, a.updated, a.language,
@@ -421,7 +422,7 @@ def upsert(
     if carried:
         conn.executemany("INSERT OR IGNORE INTO carriers (rid, source_id) VALUES (?, ?)", carried)
     (last_rid,) = conn.execute("SELECT coalesce(max(rid), 0) FROM articles").fetchone()
-    _insert_new(conn, fresh, source_id, sections, source_sections, now, defer_index)
+    _insert_new(conn, fresh, last_rid, source_id, sections, source_sections, now, defer_index)
     if fresh:
         _join_stories(conn, last_rid, now)
     updated = _update_changed(conn, candidates, sections, source_sections, now, defer_index)
@@ -438,20 +439,25 @@ def upsert(
 def _insert_new(
     conn: sqlite3.Connection,
     rows: list[_Row],
+    after: int,
     source_id: int | None,
     sections: _Sections,
     source_sections: _SourceSections,
     now: str,
     defer_index: bool,
 ) -> None:
-    """Insert new articles with two ``executemany`` calls per batch: the loop over
-    rows runs in C, so a writer thread holds the GIL only to bind each row."""
+    """Insert new articles as rows ``after + 1``, ``after + 2``... (``after`` is the
+    highest row id in the table: the ids SQLite would give them), with two
+    ``executemany`` calls: the loop over rows runs in C, so a writer thread holds the
+    GIL only to bind each row. Then their reading state and the counts, once for the
+    batch (:func:`count_inserted`)."""
     if not rows:
         return
     conn.executemany(
         _INSERT_ARTICLE,
         [
             (
+                rid,
                 row.id,
                 source_id,
                 sections.id(_section_name(source_sections, source_id, row.category)),
@@ -475,14 +481,14 @@ def _insert_new(
                 row.comments_feed,
                 row.comments_page,
             )
-            for row in rows
+            for rid, row in zip(range(after + 1, after + 1 + len(rows)), rows, strict=True)
         ],
     )
     conn.executemany(
         _INSERT_BODY,
         [
             (
-                row.id,
+                rid,
                 row.title,
                 row.lede,
                 row.text,
@@ -492,9 +498,33 @@ def _insert_new(
                 row.images,
                 int(not defer_index and not _needs_text(row)),
             )
-            for row in rows
+            for rid, row in zip(range(after + 1, after + 1 + len(rows)), rows, strict=True)
         ],
     )
+    count_inserted(conn, after)
+
+
+_COUNT_INSERTED = (
+    "INSERT INTO reader_state (rid) SELECT rid FROM articles WHERE rid > :after",
+    "UPDATE sections SET total = total + batch.n, unread = unread + batch.n FROM ("
+    " SELECT section_id, count(*) AS n FROM articles NOT INDEXED WHERE rid > :after"
+    " GROUP BY section_id"
+    ") AS batch WHERE sections.id = batch.section_id",
+    "UPDATE sources SET article_count = article_count + batch.n FROM ("
+    " SELECT source_id, count(*) AS n FROM articles NOT INDEXED WHERE rid > :after"
+    " GROUP BY source_id"
+    ") AS batch WHERE sources.id = batch.source_id",
+    "UPDATE totals SET articles = articles + batch.n, unread = unread + batch.n FROM ("
+    " SELECT count(*) AS n FROM articles WHERE rid > :after) AS batch",
+)
+
+
+def count_inserted(conn: sqlite3.Connection, after: int) -> None:
+    """Give the articles just inserted above row ``after`` their reading state (unread,
+    unstarred) and count them in their section, their source and the totals: what a
+    per-row trigger did before migration 9, in four statements for the whole batch."""
+    for statement in _COUNT_INSERTED:
+        conn.execute(statement, {"after": after})
 
 
 _JOIN_STORIES = """
