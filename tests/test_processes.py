@@ -294,3 +294,22 @@ def test_settling_the_collector_brings_back_its_defaults() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_a_parser_process_loads_no_event_loop() -> None:
+    """A parser process imports what parsing needs and nothing of its parent's side:
+    asyncio alone would hold up its first feed by 30 ms (the cold sync's first feeds
+    wait for the worker)."""
+
+    code = (
+        "import importlib, sys\n"
+        "import newsreader.worker\n"
+        "from newsreader.sources.feed import PARSER_MODULES\n"
+        "for module in PARSER_MODULES: importlib.import_module(module)\n"
+        "print(' '.join(sorted(m for m in ('asyncio', 'newsreader.processes',"
+        " 'newsreader.config', 'newsreader.sync') if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == []

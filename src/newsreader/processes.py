@@ -29,10 +29,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import struct
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from newsreader.worker import FRAME, PIPE_BYTES
 
 __all__ = [
     "CALL_DEADLINE",
@@ -45,8 +46,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-FRAME = struct.Struct(">Q")
-"""Every message on a worker's pipes: its length, then its pickle."""
 _STOP_SECONDS = 5.0
 CALL_DEADLINE = 120.0
 """Seconds a call may take. A feed of 92 KB parses in 4 ms; among the slowest real
@@ -56,9 +55,6 @@ is a parser caught in a loop, or a worker stopped from outside (a debugger, SIGS
 and it must not hold up a sync."""
 DEPTH = 2
 """Requests a worker holds at once: the one it works on and the next."""
-PIPE_BYTES = 1 << 20
-"""The size a worker asks for its two pipes (Linux's limit for an unprivileged process;
-elsewhere, or when refused, they stay as they are)."""
 
 
 class WorkerCrashedError(Exception):

@@ -15,11 +15,18 @@ import importlib
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 from typing import BinaryIO
 
-from newsreader.processes import FRAME, PIPE_BYTES
+# The wire protocol lives here, not in newsreader.processes, which imports asyncio: a
+# worker that imported it would start 30 ms later, and every feed would wait for it.
+FRAME = struct.Struct(">Q")
+"""Every message on a worker's pipes: its length, then its pickle."""
+PIPE_BYTES = 1 << 20
+"""The size a worker asks for its two pipes (Linux's limit for an unprivileged process;
+elsewhere, or when refused, they stay as they are)."""
 
 PARENT_POLL_SECONDS = 0.1
 """How often a busy worker checks that its parent is alive: the longest an orphan lives."""

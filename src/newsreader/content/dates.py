@@ -127,19 +127,22 @@ def _from_rfc822_usual(value: str) -> str | None:
         return None
     zone = "+00:00"
     if sign is not None:
-        offset = int(zone_hours) * 60 + int(zone_minutes)
-        if offset >= 24 * 60:
-            return None
-        zone = (
-            ""
-            if sign == "-" and not offset
-            else f"{sign if offset else '+'}{offset // 60:02d}:{offset % 60:02d}"
-        )
+        if zone_minutes < "60" and zone_hours < "24":  # as written: "+0100" is "+01:00"
+            zone = f"{sign}{zone_hours}:{zone_minutes}"
+            if zone == "-00:00":
+                zone = ""  # "-0000": the zone is unknown
+        else:
+            offset = int(zone_hours) * 60 + int(zone_minutes)
+            if offset >= 24 * 60:
+                return None
+            zone = f"{sign}{offset // 60:02d}:{offset % 60:02d}"
+    second = second or "00"
     try:  # validates the day of the month, hours, minutes, seconds
-        moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second or 0))
+        datetime(int(year), month, int(day), int(hour), int(minute), int(second))
     except ValueError:
         return None
-    return moment.isoformat(timespec="seconds") + zone
+    # The digits as matched are the ISO ones (four of the year, two of the rest).
+    return f"{year}-{month:02d}-{day:0>2}T{hour}:{minute}:{second}{zone}"
 
 
 def _from_rfc822(value: str) -> str | None:

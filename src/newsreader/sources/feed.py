@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
-from newsreader.config import SourceConfig
 from newsreader.errors import ParseError
 from newsreader.models import Article, Feed, RawDocument
 from newsreader.sources.kind import Collected, SyncRun
 
 if TYPE_CHECKING:
+    from newsreader.config import SourceConfig
     from newsreader.rows import SourceState
     from newsreader.store import PreparedBatch
 

@@ -23,10 +23,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol, TypeVar
 
-from newsreader.config import Config, SourceConfig
 from newsreader.models import Article
 
 if TYPE_CHECKING:
+    from newsreader.config import Config, SourceConfig
     from newsreader.rows import SourceState
     from newsreader.sources.transfer import Client
     from newsreader.store import ArticleInput, FetchMeta, PreparedBatch, Store, UpsertResult
