@@ -78,7 +78,8 @@ class SyncRun(Protocol):
 
     async def offload(self, function: Callable[..., T], *args: Any) -> T:
         """Run CPU work (a module-level function of picklable arguments) in a worker
-        process when the sync has one, else here."""
+        process when the sync has one, else here. Meant for what makes the source's
+        batch: while it runs, the writer may hold its next transaction for that batch."""
 
     async def read(self, function: Callable[..., T], *args: Any) -> T:
         """Run a store call (``run.store.file_stamps``...) on the sync's store thread."""
