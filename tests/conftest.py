@@ -69,6 +69,40 @@ def isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         patch.setattr(paths, "resolve", guarded)
         yield root
     assert _real_newsreader_dirs() == real, "the suite created the real newsreader folders"
+    left = _stop_descendants()
+    assert not left, f"the suite left processes running (now killed): {left}"
+
+
+def _stop_descendants() -> list[str]:
+    """Kill every process this one started, directly or not, that still runs once the
+    session's servers are stopped; their command lines come back. A process that hangs
+    must fail the suite, not outlive it (Linux: /proc; elsewhere nothing is checked)."""
+    import signal
+
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir() if sys.platform.startswith("linux") else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if fields[0] not in ("Z", "X"):  # a zombie is only waiting to be reaped
+            parents[int(entry.name)] = int(fields[1])
+            commands[int(entry.name)] = command.strip()
+    ours: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - ours
+        ours |= frontier
+    for pid in ours:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+    return sorted(commands[pid] for pid in ours)
 
 
 @pytest.fixture(autouse=True)

@@ -465,7 +465,17 @@ def kill_rounds(home: Path, rounds: int, *, seed: int = 0, orphan_wait: float = 
         watcher.start()
         time.sleep(rng.uniform(0.2, 2.5))  # a random moment: the thing under test
         os.kill(sync.pid, stops[number % len(stops)])
-        sync.wait(timeout=60)
+        try:
+            sync.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            for pid in [sync.pid, *children(sync.pid)]:
+                os.kill(pid, signal.SIGKILL)
+            sync.wait()
+            stop.set()
+            raise AssertionError(
+                f"round {number}: the sync did not end within 60 s of"
+                f" {stops[number % len(stops)].name}"
+            ) from None
         stop.set()
         watcher.join()
         helpers += len(seen)

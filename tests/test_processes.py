@@ -208,6 +208,41 @@ async def test_closing_kills_a_worker_still_busy_with_a_cancelled_call() -> None
     assert worker.process.returncode == -signal.SIGKILL
 
 
+def _workers_of_this_process() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"\nPPid:\t{os.getpid()}\n" in status and b"newsreader.worker" in command:
+            found.append(int(entry.name))
+    return [pid for pid in found if _alive(pid)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+async def test_every_task_cancelled_as_a_worker_starts_ends_and_leaves_no_worker() -> None:
+    """Ctrl-C or SIGTERM as a sync's workers start: asyncio then cancels every task and
+    waits for them. A cancelled start once waited for good, and the sync never ended
+    (Python 3.11's create_subprocess_exec). Cancelled at each step of a start, every
+    task must end at once and no worker may be left."""
+    for steps in range(1, 8):
+        others = asyncio.all_tasks()  # the test's own (the test runner's)
+        pool = WorkerPool(1)
+        starting = asyncio.ensure_future(pool.start())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        tasks = asyncio.all_tasks() - others
+        for task in tasks:
+            task.cancel()
+        _, pending = await asyncio.wait(tasks, timeout=10)
+        assert not pending, f"cancelled after {steps} steps: {pending}"
+        assert starting.done()
+        await asyncio.wait_for(pool.close(), 20)
+        assert _workers_of_this_process() == []
+
+
 async def test_a_sync_whose_parser_process_dies_stores_every_feed_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -47,6 +48,8 @@ __all__ = [
 
 T = TypeVar("T")
 _STOP_SECONDS = 5.0
+_POLL_SECONDS = 0.01
+_REAP_SECONDS = 1.0
 CALL_DEADLINE = 120.0
 """Seconds a call may take. A feed of 92 KB parses in 4 ms; among the slowest real
 documents the size cap lets in, a 4.8 MB feed of 40,000 undated entries takes about 10 s
@@ -70,11 +73,92 @@ class _NotStartedError(Exception):
     """A request queued behind a call that timed out: its worker never began it."""
 
 
+class _Process:
+    """A worker process and asyncio streams on its pipes.
+
+    Not ``asyncio.create_subprocess_exec``: a task cancelled while that call connects
+    the pipes waits for good (its transport never reports the exit: CPython issue
+    gh-125502, still in 3.11.7), and a sync stopped by Ctrl-C or SIGTERM just as its
+    workers started never ended. Here the process starts at once (``Popen``, as
+    asyncio does), a cancelled connection kills it, and its exit is polled rather than
+    reported by asyncio's child watcher.
+    """
+
+    def __init__(
+        self,
+        popen: subprocess.Popen[bytes],
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        read_pipe: asyncio.BaseTransport,
+    ) -> None:
+        self.popen = popen
+        self.stdin = stdin
+        self.stdout = stdout
+        self.pid = popen.pid
+        self._read_pipe = read_pipe
+
+    @classmethod
+    async def start(cls, preload: Sequence[str]) -> _Process:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "newsreader.worker", *preload],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
+        )
+        assert popen.stdin is not None and popen.stdout is not None
+        loop = asyncio.get_running_loop()
+        read_pipe: asyncio.BaseTransport | None = None
+        try:
+            reader = asyncio.StreamReader(limit=PIPE_BYTES, loop=loop)
+            read_pipe, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader, loop=loop), popen.stdout
+            )
+            write_pipe, protocol = await loop.connect_write_pipe(_WriteProtocol, popen.stdin)
+        except BaseException:
+            if read_pipe is not None:
+                read_pipe.close()
+            for pipe in (popen.stdin, popen.stdout):
+                pipe.close()
+            popen.kill()
+            popen.wait()  # a SIGKILL: at once
+            raise
+        writer = asyncio.StreamWriter(write_pipe, protocol, None, loop)
+        return cls(popen, writer, reader, read_pipe)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    def kill(self) -> None:
+        """SIGKILL, then reap it (a killed process is gone within a millisecond)."""
+        self.popen.kill()  # nothing once it has been reaped
+        with contextlib.suppress(subprocess.TimeoutExpired):  # then :meth:`wait` reaps it
+            self.popen.wait(_REAP_SECONDS)
+
+    async def wait(self) -> int:
+        """Its exit status, polled (a worker exits within a millisecond of its stdin's end)."""
+        pause = 0.001  # then longer: it ends at once when its stdin closes, or never
+        while (code := self.popen.poll()) is None:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _POLL_SECONDS)
+        return code
+
+    def close(self) -> None:
+        """Close both pipes (the process has exited or been killed)."""
+        self.stdin.close()
+        self._read_pipe.close()
+
+
+class _WriteProtocol(asyncio.streams.FlowControlMixin, asyncio.Protocol):
+    """What a StreamWriter on a pipe needs: drain() waits while the pipe is full."""
+
+
 class _Worker:
     """One process, the requests it holds (oldest first) and the task reading its
     answers, which resolves them in order."""
 
-    def __init__(self, process: asyncio.subprocess.Process, pool: WorkerPool) -> None:
+    def __init__(self, process: _Process, pool: WorkerPool) -> None:
         self.process = process
         self.pool = pool
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
@@ -155,6 +239,7 @@ class _Worker:
             return
         self.alive = False
         self.kill()
+        self.process.close()
         later = _NotStartedError() if isinstance(error, CallTimeoutError) else error
         for index, future in enumerate(self.waiting):
             if not future.done():
@@ -163,7 +248,7 @@ class _Worker:
         self.pool.room.set()
 
     def kill(self) -> None:
-        """SIGKILL, once: a second kill would race asyncio's watcher to reap the process."""
+        """SIGKILL, once, unless it has exited already."""
         if self.killed or self.process.returncode is not None:
             return
         self.killed = True
@@ -211,16 +296,7 @@ class WorkerPool:
 
     async def _spawn(self, count: int) -> None:
         for _ in range(count):
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "newsreader.worker",
-                *self.preload,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            self._all.append(_Worker(process, self))
+            self._all.append(_Worker(await _Process.start(self.preload), self))
             self.room.set()
 
     async def _start(self) -> None:
@@ -328,4 +404,5 @@ class WorkerPool:
             worker.reader.cancel()
             with contextlib.suppress(BaseException):
                 await worker.reader
+            worker.process.close()
         self._all = []

@@ -695,42 +695,46 @@ async def sync(
         if wanted
         else None
     )
-    # A read on this thread's own connection, the one the caller opened: a thread of
-    # its own would open one more (3 ms) while nothing else runs yet anyway.
-    known = {state.name: state for state in store.sources()}
-    if parsers is not None and _some_never_fetched(known, sources):
-        # Those feeds will be parsed for sure: the workers import their parsers now,
-        # while this process imports its HTTP client. (A sync of feeds fetched before
-        # may well be all 304s, and starts workers only if a feed changed.)
-        await parsers.start()
-    own_client = client is None
-    http = client or make_client(
-        timeout=config.timeout,
-        max_connections=config.concurrency,
-        user_agent=config.user_agent or _default_agent(),
-    )
-    if started is not None:
-        started()
     try:
-        run = _Sync(
-            config,
-            store,
-            client=http,
-            force=force,
-            full_text=full_text,
-            progress=progress,
-            now=now or datetime.now(UTC),
-            total=len(sources),
-            page_workers=max(parse_workers, min(4, os.cpu_count() or 1)) if parse_workers else 0,
+        # A read on this thread's own connection, the one the caller opened: a thread of
+        # its own would open one more (3 ms) while nothing else runs yet anyway.
+        known = {state.name: state for state in store.sources()}
+        if parsers is not None and _some_never_fetched(known, sources):
+            # Those feeds will be parsed for sure: the workers import their parsers now,
+            # while this process imports its HTTP client. (A sync of feeds fetched before
+            # may well be all 304s, and starts workers only if a feed changed.)
+            await parsers.start()
+        own_client = client is None
+        http = client or make_client(
+            timeout=config.timeout,
+            max_connections=config.concurrency,
+            user_agent=config.user_agent or _default_agent(),
         )
-        return await run.run(
-            sources, parsers, forget_demo=bool(config.sources and not names), known=known
-        )
-    finally:
+        if started is not None:
+            started()
+        try:
+            run = _Sync(
+                config,
+                store,
+                client=http,
+                force=force,
+                full_text=full_text,
+                progress=progress,
+                now=now or datetime.now(UTC),
+                total=len(sources),
+                page_workers=max(parse_workers, min(4, os.cpu_count() or 1))
+                if parse_workers
+                else 0,
+            )
+            return await run.run(
+                sources, parsers, forget_demo=bool(config.sources and not names), known=known
+            )
+        finally:
+            if own_client:
+                await http.close()
+    finally:  # even when stopped while the workers start
         if parsers is not None:
             await parsers.close()
-        if own_client:
-            await http.close()
 
 
 def _some_never_fetched(known: Mapping[str, SourceState], sources: Sequence[SourceConfig]) -> bool:
