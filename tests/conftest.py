@@ -79,30 +79,18 @@ def _stop_descendants() -> list[str]:
     must fail the suite, not outlive it (Linux: /proc; elsewhere nothing is checked)."""
     import signal
 
-    parents: dict[int, int] = {}
-    commands: dict[int, str] = {}
-    for entry in Path("/proc").iterdir() if sys.platform.startswith("linux") else ():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError):
-            continue
-        if fields[0] not in ("Z", "X"):  # a zombie is only waiting to be reaped
-            parents[int(entry.name)] = int(fields[1])
-            commands[int(entry.name)] = command.strip()
-    ours: set[int] = set()
-    frontier = {os.getpid()}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - ours
-        ours |= frontier
-    for pid in ours:
+    from tests.soak import command_line, descendants
+
+    if not sys.platform.startswith("linux"):
+        return []
+    left = descendants(os.getpid())
+    commands = sorted(command_line(pid) for pid in left)
+    for pid in left:
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             continue
-    return sorted(commands[pid] for pid in ours)
+    return commands
 
 
 @pytest.fixture(autouse=True)

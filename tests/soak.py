@@ -8,6 +8,7 @@ holds connections in several threads the way the reader does (``READER`` below).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -399,6 +400,27 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> set[int]:
+    """Pids started by ``pid``, directly or not, still alive (Linux /proc)."""
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        frontier = [child for parent in frontier for child in children(parent) if alive(child)]
+        found.update(frontier)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (
+            (Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
+            .decode(errors="replace")
+            .strip()
+        )
+    except OSError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     """Running (a zombie waiting to be reaped by init is not alive)."""
     try:
@@ -468,10 +490,12 @@ def kill_rounds(home: Path, rounds: int, *, seed: int = 0, orphan_wait: float = 
         try:
             sync.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            for pid in [sync.pid, *children(sync.pid)]:
-                os.kill(pid, signal.SIGKILL)
+            for pid in [sync.pid, *descendants(sync.pid)]:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
             sync.wait()
             stop.set()
+            watcher.join()
             raise AssertionError(
                 f"round {number}: the sync did not end within 60 s of"
                 f" {stops[number % len(stops)].name}"

@@ -209,16 +209,9 @@ async def test_closing_kills_a_worker_still_busy_with_a_cancelled_call() -> None
 
 
 def _workers_of_this_process() -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if f"\nPPid:\t{os.getpid()}\n" in status and b"newsreader.worker" in command:
-            found.append(int(entry.name))
-    return [pid for pid in found if _alive(pid)]
+    from tests.soak import command_line, descendants
+
+    return [pid for pid in descendants(os.getpid()) if "newsreader.worker" in command_line(pid)]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
