@@ -19,7 +19,12 @@ from typing import Any
 
 import pytest
 
-from newsreader.processes import CallTimeoutError, WorkerCrashedError, WorkerPool
+from newsreader.processes import (
+    CallTimeoutError,
+    WorkerCrashedError,
+    WorkerPool,
+    siblings_supported,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -215,14 +220,17 @@ def _workers_of_this_process() -> list[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-async def test_every_task_cancelled_as_a_worker_starts_ends_and_leaves_no_worker() -> None:
+@pytest.mark.parametrize("size", [1, 2])
+async def test_every_task_cancelled_as_a_worker_starts_ends_and_leaves_no_worker(
+    size: int,
+) -> None:
     """Ctrl-C or SIGTERM as a sync's workers start: asyncio then cancels every task and
     waits for them. A cancelled start once waited for good, and the sync never ended
     (Python 3.11's create_subprocess_exec). Cancelled at each step of a start, every
-    task must end at once and no worker may be left."""
+    task must end at once and no worker may be left (nor a fork of one)."""
     for steps in range(1, 8):
         others = asyncio.all_tasks()  # the test's own (the test runner's)
-        pool = WorkerPool(1)
+        pool = WorkerPool(size)
         starting = asyncio.ensure_future(pool.start())
         for _ in range(steps):
             await asyncio.sleep(0)
@@ -234,6 +242,114 @@ async def test_every_task_cancelled_as_a_worker_starts_ends_and_leaves_no_worker
         assert starting.done()
         await asyncio.wait_for(pool.close(), 20)
         assert _workers_of_this_process() == []
+
+
+forks = pytest.mark.skipif(not siblings_supported(), reason="workers fork on Linux only")
+
+
+def _parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().split(") ")[-1].split()[1])
+
+
+async def _pids_serving(pool: WorkerPool, count: int) -> set[int]:
+    """The pids that answer ``count`` calls sent at once (each worker holds two)."""
+    return set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(count))))
+
+
+@forks
+async def test_a_pool_of_two_is_one_interpreter_and_its_fork_and_both_serve() -> None:
+    pool = WorkerPool(2)
+    try:
+        first, second = (worker.process for worker in pool._all) if pool._all else (None, None)
+        assert first is None  # nothing starts before the first call
+        pids = await _pids_serving(pool, 4)
+        first, second = (worker.process for worker in pool._all)
+        assert pids == {first.pid, second.pid}
+        assert _parent_of(first.pid) == os.getpid()
+        assert _parent_of(second.pid) == first.pid
+    finally:
+        await pool.close()
+    assert not _alive(first.pid) and not _alive(second.pid)
+    assert _workers_of_this_process() == []
+
+
+@forks
+async def test_the_fork_goes_on_when_the_worker_that_forked_it_is_stopped() -> None:
+    """The first worker, stuck past the deadline, is killed and replaced; its fork,
+    which watches this process and not its parent, keeps serving."""
+    pool = WorkerPool(2, deadline=2.0)
+    try:
+        await _pids_serving(pool, 4)
+        first, second = (worker.process for worker in pool._all)
+        with pytest.raises(CallTimeoutError):
+            await pool.run(time.sleep, 60)  # the first worker: the least busy, first
+        await first.wait()
+        assert not _alive(first.pid)
+        await _until(lambda: _parent_of(second.pid) != first.pid)  # an orphan now
+        # Five times as long as a worker takes to see that its parent is gone: on the
+        # fork, now first in the pool.
+        assert pool._all[0].process is second
+        assert await pool.run(time.sleep, 0.5) is None
+        assert second.pid in await _pids_serving(pool, 4)
+        assert _alive(second.pid)
+    finally:
+        await pool.close()
+    assert _workers_of_this_process() == []
+
+
+@forks
+async def test_a_fork_stuck_past_the_deadline_is_killed_and_replaced() -> None:
+    pool = WorkerPool(2, deadline=2.0)
+    try:
+        await _pids_serving(pool, 4)
+        first, second = (worker.process for worker in pool._all)
+        stuck = await asyncio.gather(
+            pool.run(time.sleep, 60), pool.run(time.sleep, 60), return_exceptions=True
+        )
+        assert all(isinstance(result, CallTimeoutError) for result in stuck)
+        assert first.returncode == second.returncode == -signal.SIGKILL
+        assert not _alive(first.pid) and not _alive(second.pid)
+        assert await pool.run(math.sqrt, 9.0) == 3.0  # by the workers started in their place
+    finally:
+        await pool.close()
+    assert _workers_of_this_process() == []
+
+
+_OWNER = """
+import asyncio, os, sys, time
+from newsreader.processes import WorkerPool
+
+async def main():
+    pool = WorkerPool(2)
+    pids = set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(4))))
+    busy = [asyncio.ensure_future(pool.run(time.sleep, 60)) for _ in range(2)]
+    await asyncio.sleep(0.5)  # both workers sleeping in their call
+    print(*sorted(pids), flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+@forks
+def test_busy_workers_end_soon_after_the_process_that_started_them_is_killed() -> None:
+    """SIGKILL of a sync while both its workers parse: the one it started sees its
+    parent go, the fork sees its answers' pipe left without a reader."""
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        pids = [int(pid) for pid in owner.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    finally:
+        owner.kill()
+        owner.wait(10)
+        if owner.stdout is not None:
+            owner.stdout.close()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, "a worker outlived its owner by 10 s"
+        time.sleep(0.02)
 
 
 async def test_a_sync_whose_parser_process_dies_stores_every_feed_in_process(

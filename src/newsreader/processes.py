@@ -4,14 +4,19 @@ A sync parses feeds in worker processes while its own process fetches and writes
 Each worker is ``python -m newsreader.worker``, fed over its own pipes, and three
 things keep it harmless (see also the cache's rules in :mod:`newsreader.store.db`):
 
-- **A fresh interpreter, not a fork.** It inherits no SQLite connection and no
-  descriptor of the cache (SQLite opens its files close-on-exec and the pipes are the
-  only descriptors passed), whatever threads the parent runs.
-- **It dies with its parent, however the parent dies.** Only the parent holds the
-  write end of the worker's stdin: when the parent is gone (SIGKILL included) the
-  worker reads end-of-file and exits; a worker busy parsing also watches its parent's
-  pid. Ctrl-C reaches the whole process group, so workers ignore SIGINT and leave the
-  interrupted sync to stop them.
+- **A fresh interpreter, never a fork of this process.** It inherits no SQLite
+  connection and no descriptor of the cache (SQLite opens its files close-on-exec and
+  the pipes are the only descriptors passed), whatever threads this process runs. The
+  workers of a pool start as one interpreter that forks the others once it has
+  imported the parsers (:class:`_Sibling`; Linux): that interpreter never opened the
+  cache and runs one thread when it forks, and the parsers' memory is then shared
+  (two workers take about 8 MB more than one, where a second interpreter took 20).
+- **It dies with this process, however this process dies.** Only this process holds
+  the write end of a worker's stdin and the read end of its stdout: when it is gone
+  (SIGKILL included) the worker reads end-of-file and exits, and a worker busy parsing
+  also sees its answers' pipe left without a reader (and, if it was started here, its
+  parent's pid change). Ctrl-C reaches the whole process group, so workers ignore
+  SIGINT and leave the interrupted sync to stop them.
 - **Nothing of multiprocessing.** No semaphores and no resource-tracker process that
   would complain on the user's terminal after a killed sync: a request is one
   length-prefixed pickle on a pipe, the answer another.
@@ -29,10 +34,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
+import os
+import select
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from newsreader.worker import FRAME, PIPE_BYTES
 
@@ -73,8 +82,69 @@ class _NotStartedError(Exception):
     """A request queued behind a call that timed out: its worker never began it."""
 
 
+async def _connect(
+    read_file: IO[bytes], write_file: IO[bytes]
+) -> tuple[asyncio.StreamWriter, asyncio.StreamReader, asyncio.BaseTransport]:
+    """asyncio streams on two pipe ends (both closed if this fails or is cancelled)."""
+    loop = asyncio.get_running_loop()
+    read_pipe: asyncio.BaseTransport | None = None
+    try:
+        reader = asyncio.StreamReader(limit=PIPE_BYTES, loop=loop)
+        read_pipe, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader, loop=loop), read_file
+        )
+        write_pipe, protocol = await loop.connect_write_pipe(_WriteProtocol, write_file)
+    except BaseException:
+        if read_pipe is not None:
+            read_pipe.close()
+        for pipe in (read_file, write_file):
+            pipe.close()
+        raise
+    return asyncio.StreamWriter(write_pipe, protocol, None, loop), reader, read_pipe
+
+
 class _Process:
-    """A worker process and asyncio streams on its pipes.
+    """A worker process and asyncio streams on its pipes (:class:`_Spawned` or
+    :class:`_Sibling`)."""
+
+    pid: int | None
+
+    def __init__(
+        self,
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        read_pipe: asyncio.BaseTransport,
+    ) -> None:
+        self.stdin = stdin
+        self.stdout = stdout
+        self._read_pipe = read_pipe
+
+    async def ready(self) -> None:
+        """Return once the process can be signalled (its pid known)."""
+
+    @property
+    def returncode(self) -> int | None:
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        raise NotImplementedError
+
+    async def wait(self) -> int:
+        """Its exit status, polled (a worker exits within a millisecond of its stdin's end)."""
+        pause = 0.001  # then longer: it ends at once when its stdin closes, or never
+        while (code := self.returncode) is None:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _POLL_SECONDS)
+        return code
+
+    def close(self) -> None:
+        """Close both pipes (the process has exited or been killed)."""
+        self.stdin.close()
+        self._read_pipe.close()
+
+
+class _Spawned(_Process):
+    """A fresh interpreter started here.
 
     Not ``asyncio.create_subprocess_exec``: a task cancelled while that call connects
     the pipes waits for good (its transport never reports the exit: CPython issue
@@ -91,40 +161,59 @@ class _Process:
         stdout: asyncio.StreamReader,
         read_pipe: asyncio.BaseTransport,
     ) -> None:
+        super().__init__(stdin, stdout, read_pipe)
         self.popen = popen
-        self.stdin = stdin
-        self.stdout = stdout
         self.pid = popen.pid
-        self._read_pipe = read_pipe
 
     @classmethod
-    async def start(cls, preload: Sequence[str]) -> _Process:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "newsreader.worker", *preload],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            bufsize=0,
-        )
-        assert popen.stdin is not None and popen.stdout is not None
-        loop = asyncio.get_running_loop()
-        read_pipe: asyncio.BaseTransport | None = None
+    async def start(cls, preload: Sequence[str], siblings: int = 0) -> list[_Process]:
+        """A fresh worker, then the ``siblings`` it forks once it has imported
+        ``preload`` (each on pipes made here, their other ends passed to it)."""
+        pairs = [(os.pipe(), os.pipe()) for _ in range(siblings)]
+        theirs = [fd for requests, answers in pairs for fd in (requests[0], answers[1])]
+        command = [sys.executable, "-m", "newsreader.worker"]
+        if pairs:
+            command += ["--siblings", ",".join(f"{r[0]}:{a[1]}" for r, a in pairs)]
         try:
-            reader = asyncio.StreamReader(limit=PIPE_BYTES, loop=loop)
-            read_pipe, _ = await loop.connect_read_pipe(
-                lambda: asyncio.StreamReaderProtocol(reader, loop=loop), popen.stdout
+            popen = subprocess.Popen(
+                [*command, *preload],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                bufsize=0,
+                pass_fds=theirs,
             )
-            write_pipe, protocol = await loop.connect_write_pipe(_WriteProtocol, popen.stdin)
         except BaseException:
-            if read_pipe is not None:
-                read_pipe.close()
-            for pipe in (popen.stdin, popen.stdout):
-                pipe.close()
+            for requests, answers in pairs:
+                for fd in (*requests, *answers):
+                    os.close(fd)
+            raise
+        for fd in theirs:
+            os.close(fd)
+        assert popen.stdin is not None and popen.stdout is not None
+        # Every end this process keeps, as files now, so that each is closed once.
+        files = [(popen.stdout, popen.stdin)] + [
+            (os.fdopen(answers[0], "rb", buffering=0), os.fdopen(requests[1], "wb", buffering=0))
+            for requests, answers in pairs
+        ]
+        started: list[_Process] = []
+        try:
+            for index, (read_file, write_file) in enumerate(files):
+                stdin, stdout, read_pipe = await _connect(read_file, write_file)
+                if index == 0:
+                    started.append(cls(popen, stdin, stdout, read_pipe))
+                else:
+                    started.append(_Sibling(stdin, stdout, read_pipe))
+        except BaseException:
+            for process in started:
+                process.close()
+            for read_file, write_file in files[len(started) + 1 :]:
+                read_file.close()
+                write_file.close()
             popen.kill()
             popen.wait()  # a SIGKILL: at once
             raise
-        writer = asyncio.StreamWriter(write_pipe, protocol, None, loop)
-        return cls(popen, writer, reader, read_pipe)
+        return started
 
     @property
     def returncode(self) -> int | None:
@@ -136,18 +225,97 @@ class _Process:
         with contextlib.suppress(subprocess.TimeoutExpired):  # then :meth:`wait` reaps it
             self.popen.wait(_REAP_SECONDS)
 
+
+class _Sibling(_Process):
+    """A worker forked by a :class:`_Spawned` one once it had imported the parsers
+    (see :mod:`newsreader.worker`): the modules' memory is shared until written to.
+
+    It is not this process's child: its pid comes as its first message, and a pidfd
+    (Linux) then stands for it, so that no signal can reach another process that took
+    the pid once it is gone, and its end shows as the pidfd becoming readable. Its exit
+    status is not ours to read: -SIGKILL once killed here, else 0.
+    """
+
+    def __init__(
+        self,
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        read_pipe: asyncio.BaseTransport,
+    ) -> None:
+        super().__init__(stdin, stdout, read_pipe)
+        self.pid = None
+        self._pidfd: int | None = None
+        self._hello: asyncio.Task[None] | None = None
+        self._ended = False
+        """Its pipe ended before its pid came: it never ran (or ran and was killed)."""
+        self._killed = False
+
+    async def ready(self) -> None:
+        if self.pid is not None or self._ended:
+            return
+        if self._hello is None:
+            self._hello = asyncio.ensure_future(self._read_pid())
+        await asyncio.shield(self._hello)
+
+    async def _read_pid(self) -> None:
+        try:
+            (pid,) = FRAME.unpack(await self.stdout.readexactly(FRAME.size))
+            self._pidfd = os.pidfd_open(pid)
+        except BaseException:
+            self._ended = True
+            raise
+        self.pid = pid
+        if self._killed:
+            self._signal()
+
+    @property
+    def returncode(self) -> int | None:
+        if self._pidfd is not None and select.select([self._pidfd], [], [], 0)[0]:
+            self._ended = True
+        if not self._ended:
+            return None
+        return -signal.SIGKILL if self._killed else 0
+
+    def kill(self) -> None:
+        """SIGKILL, and wait for its end (within a millisecond); before its pid came,
+        its requests' pipe is closed and it is killed as soon as the pid comes."""
+        self._killed = True
+        if self._pidfd is None:
+            self.stdin.close()
+            return
+        self._signal()
+
+    def _signal(self) -> None:
+        assert self._pidfd is not None
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+        select.select([self._pidfd], [], [], _REAP_SECONDS)
+
     async def wait(self) -> int:
-        """Its exit status, polled (a worker exits within a millisecond of its stdin's end)."""
-        pause = 0.001  # then longer: it ends at once when its stdin closes, or never
-        while (code := self.popen.poll()) is None:
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _POLL_SECONDS)
-        return code
+        with contextlib.suppress(Exception):  # its pipe ended: it never ran
+            await self.ready()
+        return await super().wait()
 
     def close(self) -> None:
-        """Close both pipes (the process has exited or been killed)."""
-        self.stdin.close()
-        self._read_pipe.close()
+        super().close()
+        if self._hello is not None:
+            self._hello.cancel()
+        if self._pidfd is not None:
+            self.returncode  # noqa: B018 - notes its end, if it has ended
+            os.close(self._pidfd)
+            self._pidfd = None
+
+
+@functools.cache
+def siblings_supported() -> bool:
+    """Whether workers may fork their siblings here: Linux with pidfds (5.3 or later)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "pidfd_open"):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return hasattr(signal, "pidfd_send_signal")
 
 
 class _WriteProtocol(asyncio.streams.FlowControlMixin, asyncio.Protocol):
@@ -202,6 +370,7 @@ class _Worker:
                 # The oldest request's time starts when its worker can begin it: now.
                 try:
                     async with asyncio.timeout(self.pool.deadline):
+                        await self.process.ready()  # a sibling's pid comes first
                         (size,) = FRAME.unpack(await stdout.readexactly(FRAME.size))
                         data = await stdout.readexactly(size)
                 except TimeoutError:
@@ -294,15 +463,20 @@ class WorkerPool:
         self._starting: asyncio.Task[None] | None = None
         self._growing = asyncio.Lock()
 
-    async def _spawn(self, count: int) -> None:
-        for _ in range(count):
-            self._all.append(_Worker(await _Process.start(self.preload), self))
+    async def _spawn(self, count: int, *, forked: bool = False) -> None:
+        """Start ``count`` workers: fresh interpreters, or (``forked``, where
+        :func:`siblings_supported`) one interpreter that forks the others."""
+        while count > 0:
+            siblings = count - 1 if forked and siblings_supported() else 0
+            for process in await _Spawned.start(self.preload, siblings):
+                self._all.append(_Worker(process, self))
+            count -= 1 + siblings
             self.room.set()
 
     async def _start(self) -> None:
         try:
             while len(self._all) < self.size:  # :meth:`grow` may raise it meanwhile
-                await self._spawn(1)
+                await self._spawn(self.size - len(self._all), forked=True)
         finally:
             self._started = True
 

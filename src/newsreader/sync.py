@@ -178,7 +178,7 @@ class _Tally:
     results: list[SourceResult] = field(default_factory=list)
 
 
-WRITER_CACHE_KIB = 4096
+WRITER_CACHE_KIB = 2048
 """The page cache of the sync's writer thread (see :meth:`Store.limit_page_cache`)."""
 
 
@@ -332,7 +332,7 @@ class _Sync:
         self.batches = _BatchingWriter(store, self.writer)
         # Sources between "fetch starts" and "stored": bounds the parsed articles
         # waiting for the writer (memory), without starving the network.
-        self.pipeline = asyncio.Semaphore(2 * config.concurrency)
+        self.pipeline = asyncio.Semaphore(config.concurrency + config.concurrency // 2)
         self.page_tasks: list[asyncio.Task[None]] = []
 
     # -- plumbing ------------------------------------------------------------------------
@@ -640,10 +640,13 @@ async def _all_or_none(tasks: list[asyncio.Task[Any]]) -> None:
 
 
 def default_workers() -> int:
-    """Worker processes for a sync on this machine: one per core beyond the first
-    (this process fetches and writes on its own), at most two. Full-text pages, whose
-    extraction is most of the work, get one per core (at most four)."""
-    return max(0, min(2, (os.cpu_count() or 1) - 1))
+    """Worker processes for a sync on this machine: two where there are two cores or
+    more, none on one. A cold sync keeps one worker busy all along while this process
+    (fetching, writing) needs half a core: on two cores a second worker ends it a
+    fifth sooner, and as a fork of the first it costs about 8 MB (bench/README.md
+    "Sync"). Full-text pages, whose extraction is most of the work, get one per core
+    (at most four)."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 0
 
 
 def _select(config: Config, names: Iterable[str] | None) -> tuple[SourceConfig, ...]:
