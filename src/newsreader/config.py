@@ -39,7 +39,6 @@ layout, and replaces the file atomically.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -265,6 +264,8 @@ class _Reader:
         return ConfigError(f"{self.where(table, key, index)}: {message}")
 
     def unknown(self, table: str, key: str, known: Sequence[str], index: int = 0) -> ConfigError:
+        import difflib  # only for a mistake: kept off every command's start-up
+
         guess = difflib.get_close_matches(key[:100], known, n=1)
         hint = f" (did you mean {guess[0]!r}?)" if guess else f" (known: {', '.join(known)})"
         place = (

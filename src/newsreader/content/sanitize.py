@@ -180,16 +180,20 @@ def defang(value: str) -> str:
     return _DEFANG.sub(_look_alike, value) if _may_need_defang(value) else value
 
 
+def _names_a_scheme(value: str) -> bool:
+    """Whether :data:`_SCHEME_INSIDE` may match: three substring searches in C first
+    (a URL with a port has a colon, and the pattern, case-blind, tries every position)."""
+    lowered = value.lower()
+    return "script:" in lowered or "data:" in lowered or "file:" in lowered
+
+
 def _may_need_defang(value: str) -> bool:
     """A cheap first look for :func:`defang`: most text holds no "<" and no scheme name
     before a colon (three substring searches in C, where the pattern would try every
     position)."""
     if "<" in value:
         return True
-    if ":" not in value:
-        return False
-    lowered = value.lower()
-    return "script:" in lowered or "data:" in lowered or "file:" in lowered
+    return ":" in value and _names_a_scheme(value)
 
 
 def is_unsafe_url(value: str | None) -> bool:
@@ -239,7 +243,7 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
     if (
         plain
         and ("%" not in href or _BAD_PERCENT.search(href) is None)
-        and (":" not in href[8:] or _SCHEME_INSIDE.search(href, 8) is None)
+        and (":" not in href[8:] or not _names_a_scheme(href) or not _SCHEME_INSIDE.search(href, 8))
         and (plain.group(1) is None or int(plain.group(1)) <= 65535)
     ):
         return href  # already absolute, lowercase scheme, nothing to strip: the usual case
