@@ -179,7 +179,9 @@ class _Tally:
 
 
 WRITER_CACHE_KIB = 2048
-"""The page cache of the sync's writer thread (see :meth:`Store.limit_page_cache`)."""
+"""The page cache of the sync's writer thread (see :meth:`Store.limit_page_cache`): 2 MiB
+of a cold sync's peak of 68 MB, where 4 MiB took 2.7 MB more for a few per cent less
+of the writer's CPU (bench/README.md "Sync")."""
 
 
 GATHER_BATCHES = 4
@@ -331,7 +333,9 @@ class _Sync:
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsreader-store")
         self.batches = _BatchingWriter(store, self.writer)
         # Sources between "fetch starts" and "stored": bounds the parsed articles
-        # waiting for the writer (memory), without starving the network.
+        # waiting for the writer (memory), without starving the network. One and a
+        # half times the requests in flight: twice as many held 2 MB more at a cold
+        # sync's peak (bench/README.md "Sync").
         self.pipeline = asyncio.Semaphore(config.concurrency + config.concurrency // 2)
         self.page_tasks: list[asyncio.Task[None]] = []
 
