@@ -82,9 +82,11 @@ class _NotStartedError(Exception):
     """A request queued behind a call that timed out: its worker never began it."""
 
 
-async def _connect(
-    read_file: IO[bytes], write_file: IO[bytes]
-) -> tuple[asyncio.StreamWriter, asyncio.StreamReader, asyncio.BaseTransport]:
+_Pipes = tuple[asyncio.StreamWriter, asyncio.StreamReader, asyncio.BaseTransport]
+"""A worker's stdin and stdout as streams, and the transport under its stdout."""
+
+
+async def _connect(read_file: IO[bytes], write_file: IO[bytes]) -> _Pipes:
     """asyncio streams on two pipe ends (both closed if this fails or is cancelled)."""
     loop = asyncio.get_running_loop()
     read_pipe: asyncio.BaseTransport | None = None
@@ -109,15 +111,8 @@ class _Process:
 
     pid: int | None
 
-    def __init__(
-        self,
-        stdin: asyncio.StreamWriter,
-        stdout: asyncio.StreamReader,
-        read_pipe: asyncio.BaseTransport,
-    ) -> None:
-        self.stdin = stdin
-        self.stdout = stdout
-        self._read_pipe = read_pipe
+    def __init__(self, pipes: _Pipes) -> None:
+        self.stdin, self.stdout, self._read_pipe = pipes
 
     async def ready(self) -> None:
         """Return once the process can be signalled (its pid known)."""
@@ -154,14 +149,8 @@ class _Spawned(_Process):
     reported by asyncio's child watcher.
     """
 
-    def __init__(
-        self,
-        popen: subprocess.Popen[bytes],
-        stdin: asyncio.StreamWriter,
-        stdout: asyncio.StreamReader,
-        read_pipe: asyncio.BaseTransport,
-    ) -> None:
-        super().__init__(stdin, stdout, read_pipe)
+    def __init__(self, popen: subprocess.Popen[bytes], pipes: _Pipes) -> None:
+        super().__init__(pipes)
         self.popen = popen
         self.pid = popen.pid
 
@@ -199,11 +188,8 @@ class _Spawned(_Process):
         started: list[_Process] = []
         try:
             for index, (read_file, write_file) in enumerate(files):
-                stdin, stdout, read_pipe = await _connect(read_file, write_file)
-                if index == 0:
-                    started.append(cls(popen, stdin, stdout, read_pipe))
-                else:
-                    started.append(_Sibling(stdin, stdout, read_pipe))
+                pipes = await _connect(read_file, write_file)
+                started.append(cls(popen, pipes) if index == 0 else _Sibling(pipes))
         except BaseException:
             for process in started:
                 process.close()
@@ -236,13 +222,8 @@ class _Sibling(_Process):
     status is not ours to read: -SIGKILL once killed here, else 0.
     """
 
-    def __init__(
-        self,
-        stdin: asyncio.StreamWriter,
-        stdout: asyncio.StreamReader,
-        read_pipe: asyncio.BaseTransport,
-    ) -> None:
-        super().__init__(stdin, stdout, read_pipe)
+    def __init__(self, pipes: _Pipes) -> None:
+        super().__init__(pipes)
         self.pid = None
         self._pidfd: int | None = None
         self._hello: asyncio.Task[None] | None = None
