@@ -1,5 +1,5 @@
 """``python -m newsreader``: the same entry point as the console script."""
 
-from newsreader.cli import entry
+from newsreader.launch import main
 
-entry()
+main()

@@ -139,6 +139,9 @@ class Config:
     keymap: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
     """The file it was read from (None when there is none yet)."""
+    stamp: str | None = None
+    """That file's :func:`~newsreader.paths.file_stamp` when it was read: a sync's plan
+    for the next one holds only for the same file (:mod:`newsreader.sources.head_start`)."""
 
     def source(self, name: str) -> SourceConfig | None:
         """The source called ``name`` (case-insensitive), if any."""
@@ -510,13 +513,16 @@ def parse_config(text: str, path: Path) -> Config:
 
 def load_config(path: Path) -> Config:
     """Read ``path``; a missing file is an empty configuration (the demo edition)."""
+    from newsreader.paths import file_stamp
+
+    stamp = file_stamp(path)  # before reading: never newer than the text read
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Config(path=path)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
-    return parse_config(text, path)
+    return replace(parse_config(text, path), stamp=stamp)
 
 
 # -- writing ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ __all__ = [
     "config_file",
     "db_path",
     "ensure_dir",
+    "file_stamp",
     "resolve",
 ]
 
@@ -100,3 +101,15 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
+
+
+def file_stamp(path: str | os.PathLike[str]) -> str | None:
+    """What tells a file's versions apart without reading it: its size, modification
+    and change times to the nanosecond, inode and device (saving a file changes its
+    change time at least). None when there is no such file. Taken before a file is
+    read, it can only be older than what was read, never newer."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}"

@@ -37,6 +37,13 @@ pays:
   that travel through the pipeline (:mod:`newsreader.models`): a frozen dataclass
   costs its generated methods at import; the eight row types took 4.7 ms as
   dataclasses, 1.5 ms as named tuples.
+- **A sync's first requests sent before the sync has loaded** (the head start,
+  :mod:`newsreader.sources.head_start`, started by :mod:`newsreader.launch`): a bare
+  ``newsreader sync`` forks a helper that sends the requests the previous sync planned
+  while this process imports, reads config.toml and opens the cache; the sync then
+  takes the helper's answers. An all-304 sync of 200 feeds at 50 ms: its first
+  request left at 0.20-0.25 s, now at 0.06-0.08 s; 0.92-1.03 s in all, now 0.77-0.82 s
+  (bench/README.md "Sync").
 - **No interpreter teardown** (:func:`exit_now`, the console script's and ``python -m
   newsreader``'s way out): once a command is done, freeing every module and object one
   by one only delays the exit. After an all-304 sync, exit handlers to process end

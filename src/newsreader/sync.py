@@ -51,6 +51,7 @@ from newsreader.sources.registry import kind_of
 
 if TYPE_CHECKING:
     from newsreader.processes import WorkerPool
+    from newsreader.sources.head_start import HeadStart
     from newsreader.sources.transfer import Client
     from newsreader.store import PreparedBody, Store, UpsertResult
 
@@ -156,7 +157,10 @@ def active_sources(config: Config) -> tuple[SourceConfig, ...]:
     return demo_sources()
 
 
+@functools.lru_cache(maxsize=4096)
 def _host(url: str) -> str:
+    """The key of a URL's per-host limit (kept: each source's URL is asked for at every
+    request, and again for the next sync's plan)."""
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
@@ -459,6 +463,13 @@ class _Sync:
         async with self.host_limit(url), self.requests:
             yield
 
+    async def _hold(self, url: str, released: asyncio.Future[None]) -> None:
+        """Hold a slot for a request of the head start still in flight, until it ends
+        or a source takes it under a slot of its own: the limits on requests in flight
+        count it once. (Its holder starts before the sources: it takes a slot first.)"""
+        async with self.slot(url):
+            await asyncio.wait([released])
+
     async def offload(self, function: Callable[..., T], *args: Any) -> T:
         """A source's parsing, on a worker process when there is one: the writer may
         wait for the batch it makes."""
@@ -575,6 +586,13 @@ class _Sync:
                 self.write(_prepare_cache, self.store, specs, forget_demo)
             )
             leaving = _demo_names() if forget_demo else frozenset()
+            # Before the sources, so that they take their slots first.
+            holding = [
+                asyncio.create_task(self._hold(url, released))
+                for url, released in (
+                    self.client.head_start.in_flight() if self.client.head_start else ()
+                )
+            ]
             started_sources: list[asyncio.Task[SourceResult]] = []
             for index, (source, spec) in enumerate(zip(sources, specs, strict=True)):
                 state = (known or {}).get(source.name)
@@ -585,7 +603,7 @@ class _Sync:
                 started_sources.append(
                     asyncio.create_task(self.start(source, state, prepared, index))
                 )
-            await _all_or_none([prepared, *started_sources])
+            await _all_or_none([prepared, *holding, *started_sources])
             while self.page_tasks:
                 tasks, self.page_tasks = self.page_tasks, []
                 await _all_or_none(tasks)
@@ -679,6 +697,7 @@ async def sync(
     now: datetime | None = None,
     parse_workers: int = 0,
     started: Callable[[], None] | None = None,
+    head_start: HeadStart | None = None,
 ) -> SyncReport:
     """Sync ``names`` (default: every active source) into ``store``.
 
@@ -688,7 +707,9 @@ async def sync(
     processes parse feeds while this one fetches and writes (fresh interpreters that
     die with this one, see :mod:`newsreader.processes`; the command line uses them on
     machines with a spare core). ``started`` is called once, when the sync's own
-    start-up (its HTTP client) is over and the sources' work begins.
+    start-up (its HTTP client) is over and the sources' work begins. ``head_start``
+    holds the answers to the requests this sync's plan sent before it started (see
+    :mod:`newsreader.sources.head_start`); a whole sync writes the next one's plan.
     """
     from newsreader import processes
     from newsreader.sources.http import make_client
@@ -716,6 +737,7 @@ async def sync(
             timeout=config.timeout,
             max_connections=config.concurrency,
             user_agent=config.user_agent or _default_agent(),
+            head_start=head_start,
         )
         if started is not None:
             started()
@@ -733,15 +755,68 @@ async def sync(
                 if parse_workers
                 else 0,
             )
-            return await run.run(
+            report = await run.run(
                 sources, parsers, forget_demo=bool(config.sources and not names), known=known
             )
+            if own_client and names is None and config.stamp is not None:
+                _save_plan(run, sources)
+            return report
         finally:
             if own_client:
                 await http.close()
     finally:  # even when stopped while the workers start
+        if head_start is not None:
+            head_start.close()
         if parsers is not None:
             await parsers.close()
+
+
+def _save_plan(run: _Sync, sources: Sequence[SourceConfig]) -> None:
+    """Write down what the next sync will send first, for its head start: each
+    source's next request as its kind sees it, with the states this sync left."""
+    from newsreader.sources.curl import wire_url
+    from newsreader.sources.head_start import Plan, PlannedRequest, save_plan
+    from newsreader.sources.http import DEFAULT_MAX_BYTES, MAX_HEADERS
+
+    config = run.config
+    assert config.stamp is not None
+    states = {state.name: state for state in run.store.sources()}
+    requests = []
+    for source in sources:
+        state = states.get(source.name)
+        planned = kind_of(source).next_request(source, state, run)
+        if planned is None or state is None:
+            continue
+        url, headers = planned
+        try:
+            lines = run.client.request_lines(headers)
+            requests.append(
+                PlannedRequest(wire_url(url), _host(url), lines, _epoch(state.next_fetch_at))
+            )
+        except (ValueError, UnicodeError):
+            continue  # a URL or a header no request can carry: that sync will say so
+    plan = Plan(
+        config_stamp=config.stamp,
+        concurrency=config.concurrency,
+        per_host=config.per_host,
+        timeout=config.timeout,
+        max_bytes=DEFAULT_MAX_BYTES,
+        max_headers=MAX_HEADERS,
+        connect_ms=run.client.connect_ms,
+        requests=tuple(requests),
+    )
+    save_plan(run.store.path.parent, plan)
+
+
+def _epoch(moment: str | None) -> float:
+    """Seconds since the epoch of a stored UTC time (0 for none)."""
+    if not moment:
+        return 0.0
+    try:
+        when = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _some_never_fetched(known: Mapping[str, SourceState], sources: Sequence[SourceConfig]) -> bool:

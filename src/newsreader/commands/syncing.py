@@ -74,6 +74,7 @@ class _Progress:
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    from newsreader.sources.head_start import started
     from newsreader.sync import active_sources, default_workers, run_sync
 
     if ctx.offline:
@@ -89,6 +90,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
             progress=progress,
             parse_workers=default_workers(),
             started=startup.settle_collector,
+            head_start=started(),
         )
     finally:
         progress.close()

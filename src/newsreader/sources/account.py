@@ -487,6 +487,11 @@ class AccountKind:
     def location(self, source: SourceConfig) -> str | None:
         return source.account.url if source.account else None
 
+    def next_request(
+        self, source: SourceConfig, state: SourceState | None, run: SyncRun
+    ) -> tuple[str, dict[str, str]] | None:
+        return None  # an account signs in first: nothing to send ahead
+
     async def collect(
         self, source: SourceConfig, state: SourceState | None, run: SyncRun
     ) -> Collected:

@@ -120,6 +120,19 @@ class FeedKind:
     def location(self, source: SourceConfig) -> str | None:
         return source.url
 
+    def next_request(
+        self, source: SourceConfig, state: SourceState | None, run: SyncRun
+    ) -> tuple[str, dict[str, str]] | None:
+        """The conditional GET :meth:`collect` sends for a source in ``state``."""
+        from newsreader.sources.http import fetch_headers
+
+        if source.url is None or state is None:
+            return None
+        headers = fetch_headers(
+            etag=state.etag, last_modified=state.last_modified, user_agent=run.user_agent(source)
+        )
+        return source.url, headers
+
     async def collect(
         self, source: SourceConfig, state: SourceState | None, run: SyncRun
     ) -> Collected:

@@ -149,6 +149,11 @@ class FolderKind:
     def location(self, source: SourceConfig) -> str | None:
         return source.path
 
+    def next_request(
+        self, source: SourceConfig, state: SourceState | None, run: SyncRun
+    ) -> tuple[str, dict[str, str]] | None:
+        return None  # no request
+
     async def collect(
         self, source: SourceConfig, state: SourceState | None, run: SyncRun
     ) -> Collected:
@@ -168,6 +173,11 @@ class FileKind:
 
     def location(self, source: SourceConfig) -> str | None:
         return source.path
+
+    def next_request(
+        self, source: SourceConfig, state: SourceState | None, run: SyncRun
+    ) -> tuple[str, dict[str, str]] | None:
+        return None  # no request
 
     async def collect(
         self, source: SourceConfig, state: SourceState | None, run: SyncRun

@@ -43,17 +43,20 @@ from newsreader.models import RawDocument
 from newsreader.sources.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MAX_REDIRECTS
 
 if TYPE_CHECKING:
+    from newsreader.sources.head_start import HeadStart
     from newsreader.sources.transfer import Client, Response
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TIMEOUT",
+    "MAX_HEADERS",
     "MAX_REDIRECTS",
     "USER_AGENT",
     "NotModified",
     "Reply",
     "check_url",
     "fetch",
+    "fetch_headers",
     "fetch_url",
     "make_client",
     "request",
@@ -70,7 +73,7 @@ _STEP = 64 * 1024
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?([0-9]+)", re.I)
 _DIGITS = re.compile(r"[0-9]+")
 """ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
-_MAX_HEADERS = 128
+MAX_HEADERS = 128
 """Response headers accepted; more is a flood, refused before it is read."""
 
 
@@ -103,6 +106,7 @@ def make_client(
     timeout: float = DEFAULT_TIMEOUT,
     max_connections: int = 32,
     user_agent: str = USER_AGENT,
+    head_start: HeadStart | None = None,
 ) -> Client:
     """The shared client: pooled connections, raw bodies (we inflate them, within the
     size cap), no automatic redirects, no cookies, no proxy but the one
@@ -113,7 +117,8 @@ def make_client(
         headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
         connect_timeout=min(timeout, 10.0),
         max_connections=max_connections,
-        max_headers=_MAX_HEADERS,
+        max_headers=MAX_HEADERS,
+        head_start=head_start,
     )
 
 
@@ -323,7 +328,7 @@ def _describe(error: BaseException, url: str, max_bytes: int) -> FetchError:
     if error.reason == "too-large":
         return TooLargeError(f"response too large: over {max_bytes} bytes")
     if error.reason == "header-flood":
-        return FetchError(f"connection to {host} broke: more than {_MAX_HEADERS} headers")
+        return FetchError(f"connection to {host} broke: more than {MAX_HEADERS} headers")
     if code == 28:
         return FetchTimeoutError(f"timed out connecting to or reading from {host}")
     if code == 6:
@@ -441,6 +446,23 @@ def _header_safe(value: str) -> bool:
     return value.isascii() and value.isprintable() and len(value) <= 1024
 
 
+def fetch_headers(
+    *, etag: str | None, last_modified: str | None, user_agent: str | None
+) -> dict[str, str]:
+    """The headers :func:`fetch` adds to the client's own (a sync's head start plans
+    the same request)."""
+    headers: dict[str, str] = {}
+    # Validators are the server's own words sent back; one that no header can carry
+    # (non-ASCII, control characters) makes the request unconditional instead.
+    if etag and _header_safe(etag):
+        headers["If-None-Match"] = etag
+    if last_modified and _header_safe(last_modified):
+        headers["If-Modified-Since"] = last_modified
+    if user_agent:
+        headers["User-Agent"] = user_agent
+    return headers
+
+
 async def fetch(
     client: Client,
     url: str,
@@ -457,15 +479,7 @@ async def fetch(
     :class:`NotModified`. Raises :class:`FetchError` (or a subclass) on any failure.
     """
     check_url(url)
-    headers: dict[str, str] = {}
-    # Validators are the server's own words sent back; one that no header can carry
-    # (non-ASCII, control characters) makes the request unconditional instead.
-    if etag and _header_safe(etag):
-        headers["If-None-Match"] = etag
-    if last_modified and _header_safe(last_modified):
-        headers["If-Modified-Since"] = last_modified
-    if user_agent:
-        headers["User-Agent"] = user_agent
+    headers = fetch_headers(etag=etag, last_modified=last_modified, user_agent=user_agent)
     try:
         async with asyncio.timeout(timeout):
             return await _request(

@@ -109,6 +109,13 @@ class SourceKind(Protocol):
     def location(self, source: SourceConfig) -> str | None:
         """The URL or path stored with the source."""
 
+    def next_request(
+        self, source: SourceConfig, state: SourceState | None, run: SyncRun
+    ) -> tuple[str, dict[str, str]] | None:
+        """The request (URL, and the headers it adds to the client's) that
+        :meth:`collect` sends first for a source in ``state``, for the next sync's head
+        start (:mod:`newsreader.sources.head_start`); None for none."""
+
     async def collect(
         self, source: SourceConfig, state: SourceState | None, run: SyncRun
     ) -> Collected:

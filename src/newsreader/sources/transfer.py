@@ -10,201 +10,37 @@ each ready socket back to it (``socket_action``). Nothing here blocks the loop.
 
 This module knows transfers only: :mod:`newsreader.sources.http` puts the manners and
 limits on top (the overall deadline, decompression within the size cap, redirects,
-conditional requests, messages). What this module promises it:
-
-- the raw body (still compressed) is never held beyond ``max_bytes``: a declared
-  ``Content-Length`` over it is refused before the body is read, and the transfer is
-  stopped as soon as more arrives;
-- at most ``max_headers`` response headers are read (a flood is refused);
-- only http and https are spoken (a URL of another scheme never reaches a socket);
-- no redirect is followed, no cookie kept, no ``.netrc`` read, no proxy taken from the
-  environment (the caller names the proxy), no content decoded;
-- a cancelled request (the caller's deadline) is removed from libcurl at once, which
-  closes its connection.
+conditional requests, messages). Each request is set up by
+:mod:`newsreader.sources.curl`, which says what it promises (size cap, header flood,
+http and https only, no redirect, cookie, ``.netrc`` or environment proxy); this module
+adds that a cancelled request (the caller's deadline) is removed from libcurl at once,
+which closes its connection. A client given a :class:`~newsreader.sources.head_start.HeadStart`
+answers a request the head start already sent, the very same one, with that answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Mapping
-from typing import Any, NamedTuple
-from urllib.parse import quote, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
 import pycurl
 
-__all__ = ["Client", "Response", "TransferError"]
+from newsreader.sources.curl import (
+    Response,
+    Transfer,
+    TransferError,
+    default_headers,
+    prepare,
+    request_lines,
+    wire_url,
+)
 
-_BACKSTOP_MS = 1000
-"""How long after the caller's deadline libcurl's own timeout ends a transfer."""
-_SAFE = "/:?#[]@!$&'()*+,;=%~"
-"""What stays as it is when a URL is made ASCII (percent escapes already there too)."""
+if TYPE_CHECKING:
+    from newsreader.sources.head_start import HeadStart
 
-
-class TransferError(Exception):
-    """A request that failed before a whole answer came: libcurl's error code, its
-    message, the operating system's error number when it has one, and what this
-    module itself refused (``reason``: ``too-large`` or ``header-flood``)."""
-
-    def __init__(self, code: int, message: str, *, os_errno: int = 0, reason: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.os_errno = os_errno
-        self.reason = reason
-
-
-class Response(NamedTuple):
-    """One whole answer (a named tuple, as the other records on the request path)."""
-
-    status: int
-    reason: str
-    headers: tuple[tuple[str, str], ...]
-    """Every header of the final answer, names lowercased, in order."""
-    body: bytes
-    """The raw body, as sent (``Content-Encoding`` not undone), at most ``max_bytes``."""
-
-    def header(self, name: str, default: str = "") -> str:
-        """The first value of header ``name`` (lowercase), or ``default``."""
-        return next((value for key, value in self.headers if key == name), default)
-
-
-def wire_url(url: str) -> str:
-    """``url`` as libcurl takes it: the host IDNA-encoded, other non-ASCII characters
-    and spaces percent-encoded (UTF-8), the fragment dropped (never sent).
-
-    Raises ValueError (or UnicodeError) for what cannot be made a URL.
-    """
-    if not url.isprintable():
-        raise ValueError("control character in URL")
-    if url.isascii() and " " not in url and "#" not in url:
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    host = parts.hostname or ""
-    if not host.isascii():
-        userinfo, at, _ = netloc.rpartition("@")
-        port = f":{parts.port}" if parts.port is not None else ""
-        netloc = f"{userinfo}{at}{host.encode('idna').decode('ascii')}{port}"
-    return urlunsplit(
-        (
-            parts.scheme,
-            quote(netloc, safe=_SAFE),
-            quote(parts.path, safe=_SAFE),
-            quote(parts.query, safe=_SAFE),
-            "",
-        )
-    )
-
-
-class _Transfer:
-    """One request in flight: where its answer is gathered, and the future it ends in."""
-
-    __slots__ = (
-        "body",
-        "declared",
-        "done",
-        "headers",
-        "keep_error_body",
-        "max_bytes",
-        "max_headers",
-        "reason",
-        "refused",
-        "size",
-        "status",
-    )
-
-    def __init__(
-        self,
-        done: asyncio.Future[Response],
-        max_bytes: int,
-        max_headers: int,
-        keep_error_body: bool,
-    ) -> None:
-        self.done = done
-        self.max_bytes = max_bytes
-        self.max_headers = max_headers
-        self.keep_error_body = keep_error_body
-        self.body: list[bytes] = []
-        self.size = 0
-        self.headers: list[tuple[str, str]] = []
-        self.status = 0
-        self.reason = ""
-        self.declared = 0
-        self.refused = ""
-        """Why this module stopped the transfer, when it did."""
-
-    def on_header(self, line: bytes) -> int | None:
-        """libcurl's header callback: one raw header line at a time. (No callback may
-        raise: pycurl would print the traceback.)"""
-        text = _decode(line).rstrip("\r\n")
-        if text.startswith("HTTP/"):
-            # A new answer (after a 100 Continue, or the proxy's): start again.
-            _, _, rest = text.partition(" ")
-            code, _, reason = rest.partition(" ")
-            self.status = int(code) if code.isascii() and code.isdigit() else 0
-            self.reason = reason.strip()[:200]
-            self.headers.clear()
-            self.declared = 0
-            return None
-        if not text:
-            if self.declared > self.max_bytes and self.status >= 200 and self._kept():
-                self.refused = "too-large"
-                return 0  # stops the transfer (CURLE_WRITE_ERROR)
-            return None
-        if text[0] in " \t" and self.headers:  # an obsolete folded continuation
-            name, value = self.headers[-1]
-            self.headers[-1] = (name, f"{value} {text.strip()}")
-            return None
-        name, colon, value = text.partition(":")
-        if not colon:
-            return None
-        if len(self.headers) >= self.max_headers:
-            self.refused = "header-flood"
-            return 0
-        name = name.strip().lower()
-        value = value.strip()
-        if name == "content-length":
-            digits = value[:20]
-            self.declared = int(digits) if digits.isascii() and digits.isdigit() else 0
-        self.headers.append((name, value))
-        return None
-
-    def _kept(self) -> bool:
-        return self.keep_error_body or 200 <= self.status < 300
-
-    def on_body(self, data: bytes) -> int | None:
-        """libcurl's write callback: raw body bytes as they come."""
-        self.size += len(data)
-        kept = self._kept()
-        if self.size > self.max_bytes:
-            # A body nobody reads is cut short, and the answer stands without it.
-            self.refused = "too-large" if kept else "enough"
-            return 0
-        if kept:
-            self.body.append(data)
-        return None
-
-    def response(self) -> Response:
-        reason = self.reason or _phrase(self.status)
-        return Response(self.status, reason, tuple(self.headers), b"".join(self.body))
-
-
-def _phrase(status: int) -> str:
-    """The standard reason phrase, for an answer that gave none (HTTP/2 never does)."""
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def _decode(line: bytes) -> str:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("latin-1")
+__all__ = ["Client", "Response", "TransferError", "wire_url"]
 
 
 class Client:
@@ -219,9 +55,10 @@ class Client:
         connect_timeout: float,
         max_connections: int = 32,
         max_headers: int = 128,
+        head_start: HeadStart | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
-        self._headers = {name.lower(): (name, value) for name, value in headers.items()}
+        self._headers = default_headers(headers)
         self._connect_ms = max(1, int(connect_timeout * 1000))
         self._max_headers = max_headers
         self._multi = pycurl.CurlMulti()
@@ -232,10 +69,21 @@ class Client:
         self._timer: asyncio.TimerHandle | None = None
         self._watched: dict[int, int] = {}
         """Socket → the events the loop watches on it for libcurl."""
-        self._active: dict[pycurl.Curl, _Transfer] = {}
+        self._active: dict[pycurl.Curl, Transfer] = {}
         self._spare: list[pycurl.Curl] = []
-        self._ca: tuple[str | None, str | None] | None = None
         self._closed = False
+        self.head_start = head_start
+        if head_start is not None:
+            head_start.attach(self._loop)
+
+    @property
+    def connect_ms(self) -> int:
+        """libcurl's connect timeout, in milliseconds (a head start's must be the same)."""
+        return self._connect_ms
+
+    def request_lines(self, headers: Mapping[str, str] | None) -> tuple[str, ...]:
+        """The header lines this client sends with ``headers`` (its own, overridden)."""
+        return request_lines(self._headers, headers)
 
     async def __aenter__(self) -> Client:
         return self
@@ -265,11 +113,36 @@ class Client:
         if self._closed:
             raise RuntimeError("the HTTP client is closed")
         target = wire_url(url)
+        lines = request_lines(self._headers, headers)
+        if self.head_start is not None:
+            early = self.head_start.take(
+                (method, target, lines, body, max_bytes, timeout, proxy, keep_error_body)
+            )
+            if early is not None:
+                # Shielded: this request's deadline may cancel the wait, never the
+                # head start's own record of the answer.
+                outcome = await asyncio.shield(early)
+                if isinstance(outcome, TransferError):
+                    raise outcome
+                if outcome is not None:
+                    return outcome
+                # Stopped before its answer: sent from here after all.
         done: asyncio.Future[Response] = self._loop.create_future()
-        transfer = _Transfer(done, max_bytes, self._max_headers, keep_error_body)
+        transfer = Transfer(max_bytes, self._max_headers, keep_error_body)
+        transfer.done = done
         curl = self._spare.pop() if self._spare else pycurl.Curl()
         try:
-            self._prepare(curl, transfer, method, target, headers, body, timeout, proxy)
+            prepare(
+                curl,
+                transfer,
+                method,
+                target,
+                lines,
+                body,
+                timeout=timeout,
+                connect_ms=self._connect_ms,
+                proxy=proxy,
+            )
         except BaseException:
             curl.close()
             raise
@@ -285,74 +158,6 @@ class Client:
             if self._active.pop(curl, None) is not None:  # cancelled: stop it now
                 self._multi.remove_handle(curl)
             self._recycle(curl)
-
-    def _prepare(
-        self,
-        curl: pycurl.Curl,
-        transfer: _Transfer,
-        method: str,
-        url: str,
-        headers: Mapping[str, str] | None,
-        body: bytes | None,
-        timeout: float,
-        proxy: str | None,
-    ) -> None:
-        merged = dict(self._headers)
-        for name, value in (headers or {}).items():
-            merged[name.lower()] = (name, value)
-        lines = ["Expect:"]  # no 100-continue round trip before a form
-        for name, value in merged.values():
-            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-                raise ValueError("line break in a request header")
-            lines.append(f"{name}: {value}")
-        curl.setopt(pycurl.URL, url)
-        curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
-        curl.setopt(pycurl.NOSIGNAL, 1)
-        curl.setopt(pycurl.FOLLOWLOCATION, 0)
-        curl.setopt(pycurl.HTTP_CONTENT_DECODING, 0)
-        # The caller's deadline (the same ``timeout``, on the loop) is the one that
-        # speaks; libcurl's own is a backstop a second later, so that the two never race
-        # for the message. The connect timeout counts only when it comes first.
-        deadline = max(1, int(timeout * 1000))
-        backstop = deadline + _BACKSTOP_MS
-        connect = self._connect_ms if self._connect_ms < deadline else backstop
-        curl.setopt(pycurl.CONNECTTIMEOUT_MS, connect)
-        curl.setopt(pycurl.TIMEOUT_MS, backstop)
-        # "": no proxy from the environment either. A proxy's own answer to CONNECT
-        # comes before the server's, which starts the headers again (on_header).
-        curl.setopt(pycurl.PROXY, proxy or "")
-        curl.setopt(pycurl.HTTPHEADER, lines)
-        curl.setopt(pycurl.HEADERFUNCTION, transfer.on_header)
-        curl.setopt(pycurl.WRITEFUNCTION, transfer.on_body)
-        if url[:6].lower() == "https:":
-            cafile, capath = self._certificates()
-            if cafile:
-                curl.setopt(pycurl.CAINFO, cafile)
-            if capath:
-                curl.setopt(pycurl.CAPATH, capath)
-        verb = method.upper()
-        if verb == "GET" and body is None:
-            curl.setopt(pycurl.HTTPGET, 1)
-        elif verb == "POST":
-            curl.setopt(pycurl.POST, 1)
-            curl.setopt(pycurl.POSTFIELDS, body or b"")
-        else:
-            curl.setopt(pycurl.CUSTOMREQUEST, verb)
-            if body is not None:
-                curl.setopt(pycurl.POSTFIELDS, body)
-
-    def _certificates(self) -> tuple[str | None, str | None]:
-        """Where Python's own TLS finds the trusted certificates (``SSL_CERT_FILE``
-        and ``SSL_CERT_DIR`` included): the bundled libcurl's built-in place may not
-        exist on this system. Imported on the first https request only."""
-        if self._ca is None:
-            import ssl
-
-            paths = ssl.get_default_verify_paths()
-            cafile = paths.cafile if paths.cafile and os.path.isfile(paths.cafile) else None
-            capath = paths.capath if paths.capath and os.path.isdir(paths.capath) else None
-            self._ca = (cafile, capath)
-        return self._ca
 
     def _recycle(self, curl: pycurl.Curl) -> None:
         if self._closed or len(self._spare) >= 64:
@@ -424,14 +229,11 @@ class Client:
         transfer = self._active.pop(curl, None)
         if transfer is None or transfer.done.done():
             return
-        if failure is None or transfer.refused == "enough":
-            transfer.done.set_result(transfer.response())
-            return
-        code, message = failure
-        os_errno = int(curl.getinfo(pycurl.OS_ERRNO) or 0)
-        transfer.done.set_exception(
-            TransferError(code, message, os_errno=os_errno, reason=transfer.refused)
-        )
+        outcome = transfer.outcome(curl, failure)
+        if isinstance(outcome, TransferError):
+            transfer.done.set_exception(outcome)
+        else:
+            transfer.done.set_result(outcome)
 
     async def close(self) -> None:
         """Stop every transfer left and close the connections."""
